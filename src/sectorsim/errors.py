@@ -1,0 +1,21 @@
+"""Errors a user can cause, reported as one line: the file, the key path, what is allowed."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """A problem with a user's file or command-line input (exit status 2, no traceback).
+
+    Args:
+        file: The file at fault (or a command-line option).
+        key: Dotted key path inside the file ('' for the file as a whole).
+        message: What is wrong and what is allowed.
+    """
+
+    def __init__(self, file: str, key: str, message: str) -> None:
+        self.file, self.key, self.message = str(file), key, message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.key}" if self.key else self.file
+        return f"{where}: {self.message}"

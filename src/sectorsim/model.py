@@ -1,0 +1,155 @@
+"""SectorModel: a regional labor market as a mesa.Model with array-backed agents.
+
+Each month runs these steps in a fixed order (docs/ODD.md, 'Process overview and scheduling'):
+
+1. ``demand``       positions grow or shrink; shocks; layoffs where positions fell below staff
+2. policies         each active policy enrolls cohorts and sets its levers
+3. ``separations``  quits and discharges to non-employment; barrier shocks
+4. ``training``     progress, dropout, completion, credential award, placements
+5. ``advancement``  internal promotion up the ladder where credentials allow
+6. ``matching``     applications to vacancies within reach, employer ranking, offers
+7. ``earnings``     wages and this month's earnings (trainees earn less: lock-in)
+8. ``skills``       skill loss in long unemployment, gain on the job
+9. data collection  one row of the monthly series
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+from numpy.typing import NDArray
+
+from sectorsim.agents import Employer, Worker
+from sectorsim.policies import build_policies
+from sectorsim.population import build_region
+from sectorsim.processes import (
+    advancement,
+    demand,
+    earnings,
+    matching,
+    separations,
+    skills,
+    training,
+)
+from sectorsim.scenario.schema import Scenario
+from sectorsim.state import filled_positions
+from sectorsim.streams import Streams
+
+PROCESS_ORDER = (
+    "demand",
+    "policies",
+    "separations",
+    "training",
+    "advancement",
+    "matching",
+    "earnings",
+    "skills",
+    "collect",
+)
+
+
+@dataclass
+class MonthFlows:
+    """Counts of what happened this month (reset at the start of every month)."""
+
+    n_sectors: int
+    hires: int = 0
+    hires_from_unemployment: int = 0
+    job_to_job: int = 0
+    quits: int = 0
+    layoffs: int = 0
+    barrier_separations: int = 0
+    promotions: int = 0
+    enrollments: int = 0
+    completions: int = 0
+    dropouts: int = 0
+    placements: int = 0
+    credentials: int = 0
+    searching_unemployed: int = 0
+    turnover_cost: float = 0.0
+    separations_engaged: int = 0
+    separations_by_sector: NDArray[np.int64] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.separations_by_sector = np.zeros(self.n_sectors, np.int64)
+
+
+class SectorModel(mesa.Model):
+    """A regional labor market under one arm's policies.
+
+    Args:
+        scenario: A validated scenario.
+        arm: Name of the arm whose policies apply (default: the reference arm).
+        rng: The run seed (an int). Every random draw is a pure function of this seed, a stream
+            name, the month and an agent key, so arms that share a seed share their random numbers.
+    """
+
+    def __init__(self, *, scenario: Scenario, arm: str | None = None, rng: int | None = None) -> None:
+        seed = scenario.seed if rng is None else int(rng)
+        super().__init__(rng=seed)
+        self.config = scenario
+        self.arm = scenario.arm(arm or scenario.reference_arm)
+        self.run_seed = seed
+        self.streams = Streams(seed)
+        self.labor = scenario.labor_market
+        self.month = 0
+        region = build_region(scenario, self.streams)
+        self.ladders = region.ladders
+        self.workers = region.workers
+        self.employers = region.employers
+        self.reach = region.reach
+        self.n_sectors = len(scenario.sectors)
+        self.n_rungs = self.employers.n_rungs
+        self.flows = MonthFlows(self.n_sectors)
+        self.policies = build_policies(self.arm.policies, self)
+        if scenario.agent_views:
+            for row in range(self.workers.n):  # loop: one-time creation of agent views
+                Worker(self, row)
+            for row in range(self.employers.n):  # loop: one-time creation of agent views
+                Employer(self, row)
+        earnings.step(self, accumulate=False)
+        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+
+    # ----------------------------------------------------------------------------------------
+    @property
+    def policy_month(self) -> int:
+        """Months since the end of burn-in (negative during burn-in)."""
+        return self.month - self.config.burn_in
+
+    @property
+    def in_horizon(self) -> bool:
+        """Whether the current month counts toward outcomes (after burn-in)."""
+        return self.month >= self.config.burn_in
+
+    def filled(self) -> NDArray[np.int64]:
+        """Filled positions by (employer, rung)."""
+        return filled_positions(self.workers, self.employers.n, self.n_rungs)
+
+    def step(self) -> None:
+        """Advance the market by one month (see the module docstring for the order)."""
+        self.flows = MonthFlows(self.n_sectors)
+        demand.step(self)
+        for policy in self.policies:  # loop: the arm's policies (a handful)
+            policy.advance(self)
+        separations.step(self)
+        training.step(self)
+        advancement.step(self)
+        matching.step(self)
+        earnings.step(self, accumulate=self.in_horizon)
+        skills.step(self)
+        self.datacollector.collect(self)
+        self.month += 1
+
+    def run(self, months: int | None = None) -> None:
+        """Run burn-in plus the policy horizon, or ``months`` months."""
+        for _ in range(self.config.total_months if months is None else months):
+            self.step()
+
+    # ----------------------------------------------------------------------------------------
+    def _reporters(self) -> dict:
+        """Model-level reporters for the monthly series (one column each)."""
+        from sectorsim import outcomes
+
+        return outcomes.monthly_reporters(self)

@@ -1,0 +1,178 @@
+"""Outcomes: the monthly series (mesa DataCollector reporters) and the per-run summary.
+
+Definitions (docs/ODD.md, 'Observation'):
+
+- earnings: mean monthly earnings of all workers over the policy horizon ($/month), all and by group;
+- employment rate: share of the labor force holding a job;
+- unemployment rate: jobless and not in training, over the labor force minus jobless trainees;
+- turnover rate: annualized separations (quits, discharges, barrier separations, layoffs,
+  job-to-job moves) per filled position, ``12 * sum(separations) / sum(filled positions)``;
+- turnover cost: ``turnover_cost_share`` x annual wage of each job that ends ($);
+- vacancy fill time: mean open positions / mean monthly hires (Little's law), months;
+- earnings gap: mean monthly earnings of the reference group minus the share-weighted mean of the
+  other groups ($/month); employment gap likewise in percentage points;
+- earnings Gini: Gini coefficient of workers' mean monthly earnings over the horizon;
+- cost per participant / per placement: program spending divided by enrollees / by completers
+  employed in the trained sector within six months (0 when there are none, with the counts beside).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from sectorsim.model import SectorModel
+
+FLOW_COUNTS = (
+    "hires",
+    "hires_from_unemployment",
+    "job_to_job",
+    "quits",
+    "layoffs",
+    "barrier_separations",
+    "promotions",
+    "enrollments",
+    "completions",
+    "dropouts",
+    "placements",
+    "credentials",
+    "searching_unemployed",
+    "separations_engaged",
+    "turnover_cost",
+)
+
+
+def slug(name: str) -> str:
+    """Column-safe version of a scenario name ('Health care' -> 'health_care')."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def snapshot(model: SectorModel) -> dict[str, float]:
+    """All monthly series values for the current month, computed once."""
+    w, e, f = model.workers, model.employers, model.flows
+    employed = w.employer >= 0
+    training = w.program >= 0
+    n = w.n
+    jobless_trainees = int((~employed & training).sum())
+    n_emp = int(employed.sum())
+    emp_rows = w.employer[employed]
+    emp_sector = e.sector[emp_rows]
+    by_sector = np.bincount(emp_sector, minlength=model.n_sectors)
+    positions = int(e.positions.sum())
+    row: dict[str, float] = {
+        "month": model.month,
+        "employment_rate": n_emp / n,
+        "unemployment_rate": int((~employed & ~training).sum()) / max(n - jobless_trainees, 1),
+        "earnings_mean": float(w.earnings.mean(dtype=np.float64)),
+        "positions": positions,
+        "vacancies": positions - n_emp,
+        "in_training": int(training.sum()),
+        "employed_engaged": int(e.engaged[emp_rows].sum()),
+        "program_spend": float(sum(p.spent for p in model.policies)),
+    }
+    for name in FLOW_COUNTS:
+        row[name] = float(getattr(f, name))
+    row["separations"] = float(f.separations_by_sector.sum())
+    row["job_finding_rate"] = f.hires_from_unemployment / max(f.searching_unemployed, 1)
+    row["job_to_job_rate"] = f.job_to_job / max(n_emp, 1)
+    groups = w.group
+    g_earn = np.bincount(groups, weights=w.earnings, minlength=len(model.config.groups))
+    g_emp = np.bincount(groups, weights=employed, minlength=len(model.config.groups))
+    g_n = np.maximum(np.bincount(groups, minlength=len(model.config.groups)), 1)
+    for g, group in enumerate(model.config.groups):  # loop: groups
+        row[f"earnings_{slug(group.name)}"] = float(g_earn[g] / g_n[g])
+        row[f"employment_{slug(group.name)}"] = float(g_emp[g] / g_n[g])
+    for s, sector in enumerate(model.config.sectors):  # loop: sectors
+        row[f"separations_{slug(sector.name)}"] = float(f.separations_by_sector[s])
+        row[f"employed_{slug(sector.name)}"] = float(by_sector[s])
+    return row
+
+
+def monthly_reporters(model: SectorModel) -> dict[str, Callable[[SectorModel], float]]:
+    """Model reporters for mesa's DataCollector: one per column of :func:`snapshot`."""
+    cache: dict[str, object] = {"month": None, "row": None}
+
+    def current(m: SectorModel) -> dict[str, float]:
+        if cache["month"] != (id(m), m.month):
+            cache["month"], cache["row"] = (id(m), m.month), snapshot(m)
+        return cache["row"]  # type: ignore[return-value]
+
+    return {key: (lambda m, k=key: current(m)[k]) for key in snapshot(model)}
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 for an all-zero vector)."""
+    x = np.sort(np.asarray(x, dtype=np.float64))
+    total = x.sum()
+    if x.size == 0 or total <= 0:
+        return 0.0
+    i = np.arange(1, x.size + 1)
+    return float(2.0 * (i * x).sum() / (x.size * total) - (x.size + 1) / x.size)
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a / b) if b > 0 else 0.0
+
+
+def summarize(model: SectorModel, series: pd.DataFrame) -> dict[str, float]:
+    """Per-run outcomes over the policy horizon (months after burn-in)."""
+    cfg, w = model.config, model.workers
+    h = series[series["month"] >= cfg.burn_in]
+    months = max(len(h), 1)
+    mean_earn = w.window_earnings / months
+    emp_share = w.window_employed / months
+    out: dict[str, float] = {
+        "earnings_mean": float(mean_earn.mean()),
+        "employment_rate": float(emp_share.mean()),
+        "unemployment_rate": float(h["unemployment_rate"].mean()),
+    }
+    employed_total = float(h["employed_engaged"].sum())
+    filled_total = sum(float(h[f"employed_{slug(s.name)}"].sum()) for s in cfg.sectors)
+    out["turnover_rate"] = 12.0 * _ratio(float(h["separations"].sum()), filled_total)
+    for s in cfg.sectors:  # loop: sectors
+        k = slug(s.name)
+        out[f"turnover_{k}"] = 12.0 * _ratio(h[f"separations_{k}"].sum(), h[f"employed_{k}"].sum())
+        out[f"separation_rate_{k}"] = out[f"turnover_{k}"] / 12.0
+    out["turnover_engaged"] = 12.0 * _ratio(h["separations_engaged"].sum(), employed_total)
+    out["turnover_not_engaged"] = 12.0 * _ratio(
+        h["separations"].sum() - h["separations_engaged"].sum(), filled_total - employed_total
+    )
+    out["turnover_cost"] = float(h["turnover_cost"].sum())
+    out["vacancy_fill_months"] = _ratio(h["vacancies"].mean(), h["hires"].mean())
+    out["job_finding_rate"] = _ratio(h["hires_from_unemployment"].sum(), h["searching_unemployed"].sum())
+    out["job_to_job_rate"] = _ratio(h["job_to_job"].sum(), filled_total)
+    out["credentials"] = float(h["credentials"].sum())
+    out["participants"] = float(sum(p.participants for p in model.policies))
+    out["completions"] = float(h["completions"].sum())
+    out["placements"] = float(h["placements"].sum())
+    cost = float(sum(p.spent for p in model.policies))
+    out["program_cost"] = cost
+    out["cost_per_participant"] = _ratio(cost, out["participants"])
+    out["cost_per_placement"] = _ratio(cost, out["placements"])
+    groups = [g.name for g in cfg.groups]
+    ref = groups.index(cfg.disparity.reference_group or groups[0])
+    g_earn, g_emp, g_n = [], [], []
+    for g, name in enumerate(groups):  # loop: groups
+        mask = w.group == g
+        g_n.append(int(mask.sum()))
+        g_earn.append(float(mean_earn[mask].mean()) if mask.any() else 0.0)
+        g_emp.append(float(emp_share[mask].mean()) if mask.any() else 0.0)
+        out[f"earnings_{slug(name)}"] = g_earn[-1]
+        out[f"employment_{slug(name)}"] = g_emp[-1]
+    others = [g for g in range(len(groups)) if g != ref and g_n[g] > 0]
+    if others:
+        wts = np.array([g_n[g] for g in others], float)
+        out["earnings_gap"] = g_earn[ref] - float(np.dot(wts, [g_earn[g] for g in others]) / wts.sum())
+        out["employment_gap"] = 100.0 * (
+            g_emp[ref] - float(np.dot(wts, [g_emp[g] for g in others]) / wts.sum())
+        )
+    else:
+        out["earnings_gap"] = 0.0
+        out["employment_gap"] = 0.0
+    out["earnings_gini"] = gini(mean_earn)
+    return out

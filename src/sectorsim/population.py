@@ -1,0 +1,166 @@
+"""Initialization: build the region's ladders, employers, workers and initial jobs from a scenario.
+
+Every draw uses the named streams at ``INIT_MONTH`` keyed by the agent's key, so all arms of a
+scenario start from the same region, bit for bit. Loops here run over areas, sectors and rungs
+(a handful each), never over workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sectorsim.scenario.schema import Scenario
+from sectorsim.state import NONE, EmployerTable, Ladders, WorkerTable
+from sectorsim.streams import INIT_MONTH, Streams
+
+
+@dataclass
+class Region:
+    """Everything built at initialization."""
+
+    ladders: Ladders
+    workers: WorkerTable
+    employers: EmployerTable
+    reach: NDArray[np.bool_]  # (areas, areas): can a resident of row commute to column
+
+
+def build_ladders(scenario: Scenario) -> Ladders:
+    """Pad every sector's ladder into (sector, rung) arrays."""
+    n_s = len(scenario.sectors)
+    n_r = max(len(s.ladder) for s in scenario.sectors)
+    wage = np.zeros((n_s, n_r))
+    required = np.full((n_s, n_r), 127, np.int8)  # padding rungs are unattainable
+    share = np.zeros((n_s, n_r))
+    for s, sector in enumerate(scenario.sectors):  # loop: sectors
+        for r, rung in enumerate(sector.ladder):  # loop: rungs
+            wage[s, r], required[s, r], share[s, r] = rung.wage, rung.credential, rung.share
+        wage[s, len(sector.ladder) :] = sector.ladder[-1].wage
+    return Ladders(
+        wage=wage,
+        required=required,
+        share=share,
+        n_rungs=np.array([len(s.ladder) for s in scenario.sectors]),
+    )
+
+
+def reach_matrix(scenario: Scenario) -> NDArray[np.bool_]:
+    """Which areas a resident of each area can commute to."""
+    commute = np.asarray(scenario.region.commute_matrix(), dtype=float)
+    return commute <= scenario.region.max_commute_minutes
+
+
+def _build_employers(scenario: Scenario, ladders: Ladders, streams: Streams) -> EmployerTable:
+    total_positions = scenario.n_workers * scenario.labor_market.jobs_per_worker
+    areas = scenario.region.areas
+    n_workers = np.array([a.workers for a in areas], float)
+    job_share = (
+        np.array([a.job_share for a in areas], float)
+        if areas[0].job_share is not None
+        else n_workers / n_workers.sum()
+    )
+    cells = []  # (area, sector, n_employers, positions)
+    for a in range(len(areas)):  # loop: areas
+        for s, sector in enumerate(scenario.sectors):  # loop: sectors
+            pos = total_positions * job_share[a] * sector.share
+            n_emp = max(1, int(round(pos / scenario.employers.mean_size)))
+            cells.append((a, s, n_emp, pos))
+    n = sum(c[2] for c in cells)
+    table = EmployerTable(n=n, n_rungs=ladders.wage.shape[1])
+    sigma = scenario.employers.size_sigma
+    z_size = streams.normal("init.employer.size", INIT_MONTH, table.key)
+    z_quality = streams.normal("init.employer.quality", INIT_MONTH, table.key)
+    start = 0
+    for a, s, n_emp, pos in cells:  # loop: (area, sector) cells
+        rows = slice(start, start + n_emp)
+        weight = np.exp(sigma * z_size[rows])
+        size = pos * weight / weight.sum()
+        table.sector[rows] = s
+        table.area[rows] = a
+        table.target[rows] = size[:, None] * ladders.share[s][None, :]
+        start += n_emp
+    sd = scenario.employers.quality_sd
+    table.premium[:] = np.clip(sd * z_quality, -2.5 * sd, 2.5 * sd).astype(np.float32)
+    flat_keys = np.arange(table.target.size, dtype=np.int64)
+    table.positions[:] = streams.round_counts(
+        "init.positions", INIT_MONTH, flat_keys, table.target.ravel()
+    ).reshape(table.target.shape)
+    return table
+
+
+def _build_workers(scenario: Scenario, streams: Streams) -> WorkerTable:
+    n = scenario.n_workers
+    w = WorkerTable(n=n, n_sectors=len(scenario.sectors))
+    w.area[:] = np.repeat(np.arange(len(scenario.region.areas)), [a.workers for a in scenario.region.areas])
+    cum = np.cumsum([g.share for g in scenario.groups])
+    cum[-1] = 1.0
+    w.group[:] = np.searchsorted(cum, streams.uniform("init.group", INIT_MONTH, w.key), side="right")
+    mean_skill = np.array([g.basic_skills for g in scenario.groups])
+    barrier_rate = np.array([g.barrier_rate for g in scenario.groups])
+    w.skill[:] = mean_skill[w.group] + streams.normal("init.skill", INIT_MONTH, w.key)
+    w.barrier[:] = streams.uniform("init.barrier", INIT_MONTH, w.key) < barrier_rate[w.group]
+    return w
+
+
+def _initial_jobs(
+    scenario: Scenario,
+    ladders: Ladders,
+    workers: WorkerTable,
+    employers: EmployerTable,
+    reach: NDArray[np.bool_],
+    streams: Streams,
+) -> None:
+    """Fill positions with residents of areas within commuting reach.
+
+    Better-skilled workers hold higher rungs (with noise); each job holder gets the credential
+    their rung requires.
+    """
+    n_r = employers.n_rungs
+    slot_cell = np.repeat(np.arange(employers.positions.size), employers.positions.ravel())
+    slot_emp = slot_cell // n_r
+    slot_rung = slot_cell % n_r
+    slot_area = employers.area[slot_emp]
+    slot_u = streams.uniform("init.slot.order", INIT_MONTH, np.arange(slot_cell.size))
+    filled = np.zeros(slot_cell.size, bool)
+    u_job = streams.uniform("init.employed", INIT_MONTH, workers.key)
+    rank_noise = streams.normal("init.rank", INIT_MONTH, workers.key)
+    u0 = scenario.labor_market.initial_unemployment
+    for a in range(reach.shape[0]):  # loop: areas
+        residents = np.flatnonzero((workers.area == a) & (u_job >= u0))
+        avail = np.flatnonzero(~filled & reach[a, slot_area])
+        # own area first, then other reachable areas, each in hashed order
+        avail = avail[np.lexsort((slot_u[avail], slot_area[avail] != a))]
+        k = min(residents.size, avail.size)
+        if k == 0:
+            continue
+        take_slots = avail[:k]
+        take_workers = residents[np.argsort(u_job[residents], kind="stable")[:k]]
+        # sort both sides so higher-skilled workers hold higher rungs, with noise
+        ws = take_workers[
+            np.argsort(-(workers.skill[take_workers] + rank_noise[take_workers]), kind="stable")
+        ]
+        ss = take_slots[np.argsort(-slot_rung[take_slots], kind="stable")]
+        filled[ss] = True
+        workers.employer[ws] = slot_emp[ss]
+        workers.rung[ws] = slot_rung[ss]
+    emp = workers.employer >= 0
+    sector = employers.sector[workers.employer[emp]]
+    req = ladders.required[sector, workers.rung[emp]]
+    workers.credential[np.flatnonzero(emp), sector] = req
+    u_ten = streams.uniform("init.tenure", INIT_MONTH, workers.key)
+    workers.tenure[:] = np.where(emp, np.floor(u_ten * 60), 0).astype(np.int16)
+    workers.unemployed_months[:] = np.where(emp, 0, np.floor(u_ten * 6)).astype(np.int16)
+    workers.match[:] = streams.uniform("init.match", INIT_MONTH, workers.key).astype(np.float32)
+    workers.rung[~emp] = NONE
+
+
+def build_region(scenario: Scenario, streams: Streams) -> Region:
+    """Build the initial region for a run."""
+    ladders = build_ladders(scenario)
+    reach = reach_matrix(scenario)
+    employers = _build_employers(scenario, ladders, streams)
+    workers = _build_workers(scenario, streams)
+    _initial_jobs(scenario, ladders, workers, employers, reach, streams)
+    return Region(ladders=ladders, workers=workers, employers=employers, reach=reach)

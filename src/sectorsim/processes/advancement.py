@@ -1,0 +1,62 @@
+"""Advancement: internal promotion one rung up the employer's ladder.
+
+An employed worker with at least ``promotion_min_tenure`` months, whose credential (portable, or
+firm-specific from this employer) meets the next rung's requirement, is considered with monthly
+probability ``promotion_rate``; each employer promotes up to its open positions on that rung, best
+skills first (hashed tie-break).
+
+Reads: workers (employer, rung, tenure, credential, firm credential, skill), employers
+(positions), ladders. Writes: workers.rung. Sources: promotion rate, assumption (internal-ladder
+literature, e.g. Doeringer and Piore 1971, gives no single number).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sectorsim.model import SectorModel
+
+
+def recognized_level(
+    model: SectorModel, idx: np.ndarray, employer: np.ndarray, sector: np.ndarray, outside: np.ndarray
+) -> np.ndarray:
+    """Credential level employer ``employer`` recognizes for workers ``idx`` in ``sector``.
+
+    A portable credential counts everywhere. A firm-specific one counts in full at the issuing
+    employer and, elsewhere, only where ``outside`` is True (a hashed recognition draw).
+    """
+    w = model.workers
+    level = w.credential[idx, sector]
+    firm_ok = (w.firm_sector[idx] == sector) & ((w.firm_employer[idx] == employer) | outside)
+    return np.maximum(level, np.where(firm_ok, w.firm_level[idx], 0)).astype(np.int16)
+
+
+def step(model: SectorModel) -> None:
+    """Promote eligible workers into open positions on the next rung."""
+    w, e, lad, lm = model.workers, model.employers, model.ladders, model.labor
+    idx = np.flatnonzero((w.employer >= 0) & (w.tenure >= lm.promotion_min_tenure))
+    if idx.size == 0:
+        return
+    emp = w.employer[idx]
+    sector = e.sector[emp].astype(np.int64)
+    nxt = w.rung[idx].astype(np.int64) + 1
+    has_next = nxt < lad.n_rungs[sector]
+    idx, emp, sector, nxt = idx[has_next], emp[has_next], sector[has_next], nxt[has_next]
+    level = recognized_level(model, idx, emp, sector, np.zeros(idx.size, bool))
+    ok = level >= lad.required[sector, nxt]
+    ok &= model.streams.uniform("promotion", model.month, w.key[idx]) < lm.promotion_rate
+    idx, emp, nxt = idx[ok], emp[ok], nxt[ok]
+    if idx.size == 0:
+        return
+    open_ = np.maximum(e.positions - model.filled(), 0)
+    cell = emp.astype(np.int64) * model.n_rungs + nxt
+    tie = model.streams.uniform("promotion.rank", model.month, w.key[idx])
+    order = np.lexsort((tie, -w.skill[idx], cell))
+    idx, cell = idx[order], cell[order]
+    rank = np.arange(cell.size) - np.searchsorted(cell, cell, side="left")
+    win = rank < open_.ravel()[cell]
+    w.rung[idx[win]] += 1
+    model.flows.promotions += int(win.sum())

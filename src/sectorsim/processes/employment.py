@@ -1,0 +1,80 @@
+"""Job transitions shared by processes: hiring a worker into a position and ending a job.
+
+Reads and writes: workers.employer, rung, tenure, unemployed_months, match, wage; the month's flows
+(separations by sector, by engaged employers, turnover cost).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sectorsim.state import NONE
+
+if TYPE_CHECKING:
+    from sectorsim.model import SectorModel
+
+SeparationKind = Literal["quit", "barrier", "layoff", "job_to_job"]
+
+
+def separate(model: SectorModel, idx: NDArray[np.int64], kind: SeparationKind) -> None:
+    """End the jobs of workers ``idx`` and count the separations at their employers.
+
+    Args:
+        model: The model.
+        idx: Rows of employed workers.
+        kind: Why the job ended; every kind counts toward employer turnover.
+    """
+    if idx.size == 0:
+        return
+    w, e, f = model.workers, model.employers, model.flows
+    emp = w.employer[idx]
+    sector = e.sector[emp]
+    f.separations_by_sector += np.bincount(sector, minlength=model.n_sectors)
+    f.separations_engaged += int(e.engaged[emp].sum())
+    annual_wage = 12.0 * w.wage[idx].astype(np.float64)
+    f.turnover_cost += float(annual_wage.sum() * model.labor.turnover_cost_share)
+    match kind:
+        case "quit":
+            f.quits += idx.size
+        case "barrier":
+            f.barrier_separations += idx.size
+        case "layoff":
+            f.layoffs += idx.size
+        case "job_to_job":
+            f.job_to_job += idx.size
+    w.employer[idx] = NONE
+    w.rung[idx] = NONE
+    w.tenure[idx] = 0
+    if kind != "job_to_job":
+        w.unemployed_months[idx] = 0
+
+
+def hire(
+    model: SectorModel,
+    idx: NDArray[np.int64],
+    employer: NDArray[np.int64],
+    rung: NDArray[np.int64],
+) -> None:
+    """Place workers ``idx`` in positions (employer, rung); a move from a job is a separation.
+
+    Match quality is a hashed uniform; an employer that screens its committed program's
+    completers draws it from a better distribution (``u ** (1 / (1 + boost))``).
+    """
+    if idx.size == 0:
+        return
+    w, e, f = model.workers, model.employers, model.flows
+    moving = idx[w.employer[idx] >= 0]
+    separate(model, moving, "job_to_job")
+    f.hires += idx.size
+    f.hires_from_unemployment += idx.size - moving.size
+    u = model.streams.uniform("hire.match", model.month, w.key[idx])
+    piped = (w.pipeline[idx] >= 0) & (w.pipeline[idx] == e.commitment[employer])
+    boost = np.where(piped, e.screening_boost[employer], 0.0)
+    w.match[idx] = (u ** (1.0 / (1.0 + boost))).astype(np.float32)
+    w.employer[idx] = employer
+    w.rung[idx] = rung
+    w.tenure[idx] = 0
+    w.unemployed_months[idx] = 0

@@ -1,0 +1,301 @@
+"""The scenario schema: every key a scenario file may hold, typed, range-checked, with defaults.
+
+Defaults are the calibrated values documented (with units and sources) in docs/ODD.md, so a short
+scenario file is already a realistic region. Unknown keys are rejected (``extra="forbid"``); the
+loader turns pydantic's errors into one-line messages with a 'did you mean'.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sectorsim.policies.config import PolicyConfig
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Share = Annotated[float, Field(gt=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+Money = Annotated[float, Field(ge=0.0, le=1e12)]
+
+
+class Strict(BaseModel):
+    """Base for every schema block: unknown keys are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+def _shares_sum_to_one(items: list, what: str, attr: str = "share") -> None:
+    total = sum(getattr(i, attr) for i in items)
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{what} {attr}s must sum to 1 (they sum to {total:.4g})")
+
+
+def _unique_names(items: list, what: str) -> None:
+    names = [i.name for i in items]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"{what} names must be unique (repeated: {', '.join(dupes)})")
+
+
+class Area(Strict):
+    """A county or workforce area."""
+
+    name: str = Field(min_length=1, description="Area name.")
+    workers: int = Field(ge=1, le=50_000_000, description="Working-age labor force (persons).")
+    job_share: Share | None = Field(
+        None,
+        description="Share of the region's positions located here; default: the area's share of "
+        "workers (so jobs sit where people live).",
+    )
+
+
+class Region(Strict):
+    """Areas and the commuting times between them."""
+
+    areas: list[Area] = Field(min_length=1, max_length=64)
+    commute_minutes: list[list[NonNegative]] | None = Field(
+        None,
+        description="Square matrix of one-way commute times in minutes, rows and columns in the "
+        "order of `areas`; default: 10 within an area, 35 between areas.",
+    )
+    max_commute_minutes: Positive = Field(
+        45.0, description="Longest one-way commute a worker accepts (minutes)."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Region:
+        _unique_names(self.areas, "area")
+        n = len(self.areas)
+        matrix = self.commute_minutes
+        if matrix is not None and (len(matrix) != n or any(len(r) != n for r in matrix)):
+            raise ValueError(f"commute_minutes must be a {n}x{n} matrix (one row per area)")
+        shares = [a.job_share for a in self.areas]
+        if any(s is not None for s in shares):
+            if any(s is None for s in shares):
+                raise ValueError("give job_share for every area or for none")
+            _shares_sum_to_one(self.areas, "area", "job_share")
+        return self
+
+    def commute_matrix(self) -> list[list[float]]:
+        """Commute times, filling the default when none were given."""
+        if self.commute_minutes is not None:
+            return self.commute_minutes
+        n = len(self.areas)
+        return [[10.0 if i == j else 35.0 for j in range(n)] for i in range(n)]
+
+
+class Group(Strict):
+    """A population group, used for disparity analysis. Groups are defined by the scenario."""
+
+    name: str = Field(min_length=1)
+    share: Share = Field(description="Share of the labor force.")
+    basic_skills: float = Field(
+        0.0, ge=-3, le=3, description="Mean basic-skills score (standard deviations)."
+    )
+    barrier_rate: Probability = Field(
+        0.15, description="Share with a barrier to steady work (childcare, transport, a record)."
+    )
+    network_access: Annotated[float, Field(ge=0.0, le=2.0)] = Field(
+        1.0, description="Multiplier on job applications sent per month (informal networks)."
+    )
+    hiring_bias: Annotated[float, Field(ge=-3.0, le=3.0)] = Field(
+        0.0, description="Penalty employers apply to this group's applications (score units)."
+    )
+
+
+class Rung(Strict):
+    """One rung of an occupational ladder."""
+
+    name: str = Field(min_length=1)
+    wage: Positive = Field(description="Base monthly wage ($, 2023 dollars).")
+    credential: int = Field(0, ge=0, le=5, description="Credential level the rung requires.")
+    share: Share = Field(description="Share of the sector's positions on this rung.")
+
+
+class Sector(Strict):
+    """An industry sector with an occupational ladder."""
+
+    name: str = Field(min_length=1)
+    share: Share = Field(description="Share of the region's positions.")
+    growth: Annotated[float, Field(ge=-0.5, le=0.5)] = Field(
+        0.0, description="Annual growth of positions (fraction per year)."
+    )
+    separation_rate: Probability = Field(
+        0.02,
+        description="Base monthly probability that an entry-rung worker leaves for "
+        "non-employment (quit or discharge), before job quality, match, tenure and barriers.",
+    )
+    ladder: list[Rung] = Field(min_length=1, max_length=6)
+
+    @model_validator(mode="after")
+    def _check(self) -> Sector:
+        _shares_sum_to_one(self.ladder, f"sector '{self.name}' ladder")
+        levels = [r.credential for r in self.ladder]
+        if levels != sorted(levels):
+            raise ValueError(f"sector '{self.name}': rung credentials must not decrease up the ladder")
+        return self
+
+
+class Employers(Strict):
+    """How positions are split among employers and how job quality varies."""
+
+    mean_size: Annotated[float, Field(ge=1.0, le=100_000)] = Field(
+        40.0, description="Mean positions per employer."
+    )
+    size_sigma: Annotated[float, Field(ge=0.0, le=3.0)] = Field(
+        1.0, description="Log-sd of employer size (lognormal)."
+    )
+    quality_sd: Annotated[float, Field(ge=0.0, le=0.5)] = Field(
+        0.08, description="Sd of employer wage premium (fraction of the base wage)."
+    )
+
+
+class Shock(Strict):
+    """A one-time change in the positions of a sector (or one rung of it)."""
+
+    month: int = Field(ge=0, description="Month after burn-in when the shock hits.")
+    sector: str
+    rung: str | None = Field(None, description="Rung name; default: every rung.")
+    change: Annotated[float, Field(ge=-1.0, le=2.0)] = Field(
+        description="Fractional change in positions (-1 removes the occupation)."
+    )
+
+
+class LaborMarket(Strict):
+    """Search, matching, separation, advancement and skill parameters (see docs/ODD.md)."""
+
+    jobs_per_worker: Annotated[float, Field(ge=0.5, le=1.5)] = 0.96
+    initial_unemployment: Probability = 0.055
+    applications_per_month: Annotated[float, Field(ge=0.0, le=50.0)] = 2.5
+    on_the_job_search: Probability = 0.25
+    on_the_job_applications: Annotated[float, Field(ge=0.0, le=50.0)] = 3.0
+    wage_preference: Annotated[float, Field(ge=0.0, le=10.0)] = 2.0
+    min_wage_gain: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05
+    offer_acceptance: Probability = 0.85
+    matching_rounds: int = Field(3, ge=1, le=10)
+    score_credential: NonNegative = 1.0
+    score_skills: NonNegative = 0.5
+    score_referral: NonNegative = 1.0
+    score_unemployment_duration: NonNegative = 0.15
+    score_noise: NonNegative = 0.7
+    firm_specific_recognition: Probability = 0.2
+    rung_separation_decline: Annotated[float, Field(ge=0.0, le=0.9)] = 0.25
+    quality_elasticity: NonNegative = 2.0
+    match_effect: Annotated[float, Field(ge=0.0, le=0.9)] = 0.3
+    new_hire_multiplier: Annotated[float, Field(ge=1.0, le=10.0)] = 2.0
+    tenure_months_scale: Positive = 12.0
+    barrier_shock_rate: Probability = 0.015
+    promotion_rate: Probability = 0.10
+    promotion_min_tenure: int = Field(6, ge=0, le=120)
+    skill_return: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05
+    skill_loss_after: int = Field(6, ge=0, le=120)
+    skill_loss_per_month: Annotated[float, Field(ge=0.0, le=1.0)] = 0.02
+    skill_gain_per_year: Annotated[float, Field(ge=0.0, le=1.0)] = 0.03
+    turnover_cost_share: Annotated[float, Field(ge=0.0, le=2.0)] = 0.2
+
+
+class Training(Strict):
+    """Training mechanics shared by every program (programs set costs, cohorts and credentials)."""
+
+    dropout_rate: Probability = Field(0.04, description="Monthly dropout hazard of a trainee.")
+    barrier_dropout_multiplier: Annotated[float, Field(ge=1.0, le=10.0)] = 2.0
+    skill_gain: Annotated[float, Field(ge=0.0, le=2.0)] = 0.3
+    training_hours_share: Probability = Field(
+        0.5, description="Share of paid hours an employed trainee gives up while in training."
+    )
+    stipend: Money = Field(0.0, description="Monthly stipend paid to unemployed trainees ($).")
+
+
+class Disparity(Strict):
+    """Which group the earnings and employment gaps are measured against."""
+
+    reference_group: str | None = Field(None, description="Default: the first group listed.")
+
+
+class Arm(Strict):
+    """A named policy configuration to compare."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
+    description: str = ""
+    policies: list[PolicyConfig] = Field(default_factory=list)
+
+
+class Scenario(Strict):
+    """A complete, validated scenario."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
+    description: str = ""
+    seed: int = Field(20261122, ge=0, le=2**63 - 1)
+    burn_in: int = Field(24, ge=0, le=600, description="Months before policies start.")
+    months: int = Field(96, ge=1, le=1200, description="Months simulated after burn-in.")
+    replications: int = Field(10, ge=1, le=10_000)
+    region: Region
+    groups: list[Group] = Field(min_length=1, max_length=16)
+    sectors: list[Sector] = Field(min_length=1, max_length=16)
+    employers: Employers = Employers()
+    labor_market: LaborMarket = LaborMarket()
+    training: Training = Training()
+    shocks: list[Shock] = Field(default_factory=list)
+    disparity: Disparity = Disparity()
+    agent_views: bool = Field(True, description="Create mesa.Agent views (Worker, Employer) for every row.")
+    arms: list[Arm] = Field(min_length=1)
+    reference: str | None = Field(None, description="Reference arm; default: the first arm.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        _unique_names(self.groups, "group")
+        _unique_names(self.sectors, "sector")
+        _unique_names(self.arms, "arm")
+        _shares_sum_to_one(self.groups, "group")
+        _shares_sum_to_one(self.sectors, "sector")
+        sectors = {s.name: s for s in self.sectors}
+        groups = {g.name for g in self.groups}
+        areas = {a.name for a in self.region.areas}
+        if self.reference is not None and self.reference not in {a.name for a in self.arms}:
+            raise ValueError(f"reference '{self.reference}' is not an arm ({_names(self.arms)})")
+        if self.disparity.reference_group not in (None, *groups):
+            raise ValueError(
+                f"disparity.reference_group '{self.disparity.reference_group}' is not a group "
+                f"({', '.join(sorted(groups))})"
+            )
+        for shock in self.shocks:
+            if shock.sector not in sectors:
+                raise ValueError(f"shock sector '{shock.sector}' is not a sector ({_names(self.sectors)})")
+            rungs = [r.name for r in sectors[shock.sector].ladder]
+            if shock.rung is not None and shock.rung not in rungs:
+                raise ValueError(f"shock rung '{shock.rung}' is not a rung of '{shock.sector}'")
+        for arm in self.arms:
+            for pol in arm.policies:
+                pol.check_names(sectors=set(sectors), groups=groups, areas=areas, arm=arm.name)
+        return self
+
+    @property
+    def reference_arm(self) -> str:
+        """Name of the arm every other arm is compared with."""
+        return self.reference or self.arms[0].name
+
+    @property
+    def total_months(self) -> int:
+        """Burn-in plus the policy horizon."""
+        return self.burn_in + self.months
+
+    @property
+    def n_workers(self) -> int:
+        """Labor force of the whole region."""
+        return sum(a.workers for a in self.region.areas)
+
+    def arm(self, name: str) -> Arm:
+        """Return the arm called ``name``."""
+        for a in self.arms:
+            if a.name == name:
+                return a
+        raise KeyError(f"no arm '{name}' (arms: {_names(self.arms)})")
+
+
+def _names(items: list) -> str:
+    return ", ".join(i.name for i in items)
+
+
+__all__ = ["Scenario", "Arm", "Region", "Area", "Group", "Sector", "Rung", "Literal"]

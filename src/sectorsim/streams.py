@@ -1,0 +1,166 @@
+"""Common random numbers: counter-based, named random streams.
+
+Every random decision in sectorsim draws from a named stream ("separation", "match.rank",
+"offer.accept", ...). A draw is a pure function of
+
+    (run seed, stream name, month, agent key, call index)
+
+computed with the SplitMix64 finalizer over uint64 numpy arrays. There is no generator whose
+position depends on what else happened earlier in the run, so worker ``i``'s draw for a decision in
+month ``t`` is the same in every arm of a scenario: two arms that share a seed differ only because a
+policy changed a probability, a score or an eligibility rule, never because the numbers shifted
+(DESIGN.md, principle 3).
+
+Reads: nothing. Writes: nothing. Used by: every process and policy; nothing else in the package may
+call ``np.random``, ``random`` or ``model.rng`` (a test enforces it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import ndtri
+
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_M1 = 0xBF58476D1CE4E5B9
+_M2 = 0x94D049BB133111EB
+_PAIR = 0xD6E8FEB86659FD93
+_U_GOLDEN = np.uint64(_GOLDEN)
+_U_M1 = np.uint64(_M1)
+_U_M2 = np.uint64(_M2)
+_U_PAIR = np.uint64(_PAIR)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_INV53 = 2.0**-53
+
+#: Month index used for draws made while building the initial population.
+INIT_MONTH = -1
+
+
+def _fmix_int(x: int) -> int:
+    """SplitMix64 finalizer on a Python int (64-bit wrap-around)."""
+    x &= _MASK
+    x = ((x ^ (x >> 30)) * _M1) & _MASK
+    x = ((x ^ (x >> 27)) * _M2) & _MASK
+    return x ^ (x >> 31)
+
+
+def _fmix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """SplitMix64 finalizer on a uint64 array (wraps modulo 2**64, in place where possible)."""
+    x = x ^ (x >> _S30)
+    x *= _U_M1
+    x ^= x >> _S27
+    x *= _U_M2
+    x ^= x >> _S31
+    return x
+
+
+@lru_cache(maxsize=1024)
+def stream_id(name: str) -> int:
+    """Return a stable 64-bit identifier for a stream name (independent of PYTHONHASHSEED)."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
+
+
+def mix_seed(seed: int, *parts: int) -> int:
+    """Derive a 64-bit seed from a base seed and integer parts (e.g. a replication index).
+
+    Args:
+        seed: Base seed (any non-negative integer).
+        *parts: Further integers mixed in order.
+
+    Returns:
+        A non-negative integer below 2**63, stable across platforms and Python versions.
+    """
+    h = _fmix_int(seed + _GOLDEN)
+    for p in parts:
+        h = _fmix_int(h ^ ((p * _GOLDEN + _PAIR) & _MASK))
+    return h >> 1
+
+
+class Streams:
+    """Named, counter-based uniform and normal draws for one run.
+
+    Args:
+        seed: The run seed. Two runs with the same seed draw the same numbers for the same
+            (stream, month, key, call), whatever else differs between them.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.seed = int(seed) & _MASK
+
+    def _base(self, name: str, month: int, call: int) -> int:
+        h = _fmix_int(self.seed ^ stream_id(name))
+        h = _fmix_int(h ^ ((month + 2) * _M1 & _MASK))
+        return _fmix_int(h ^ ((call + 1) * _M2 & _MASK))
+
+    def _bits(self, name: str, month: int, keys: NDArray[np.integer], call: int) -> NDArray:
+        base = np.uint64(self._base(name, month, call))
+        x = np.asarray(keys).astype(np.uint64, copy=True)
+        x *= _U_GOLDEN
+        x += base
+        return _fmix(x)
+
+    def uniform(self, name: str, month: int, keys: NDArray[np.integer], call: int = 0) -> NDArray[np.float64]:
+        """Uniform draws on the open interval (0, 1), one per key.
+
+        Args:
+            name: Stream name, one per decision point.
+            month: Simulation month (``INIT_MONTH`` during initialization).
+            keys: Stable agent keys (worker key, employer key, ...).
+            call: Call index, for a second independent draw by the same stream in one month.
+
+        Returns:
+            float64 array shaped like ``keys``.
+        """
+        bits = self._bits(name, month, keys, call)
+        return ((bits >> _S11).astype(np.float64) + 0.5) * _INV53
+
+    def uniform_pair(
+        self,
+        name: str,
+        month: int,
+        keys_a: NDArray[np.integer],
+        keys_b: NDArray[np.integer],
+        call: int = 0,
+    ) -> NDArray[np.float64]:
+        """Uniform draws keyed by a pair of agents, e.g. (worker, employer).
+
+        The draw for a pair does not depend on which other pairs are drawn, so a matching that
+        sees more or fewer applicants leaves every existing pair's number unchanged.
+        """
+        a = self._bits(name, month, keys_a, call)
+        b = np.asarray(keys_b).astype(np.uint64, copy=True)
+        b *= _U_PAIR
+        a ^= b
+        a = _fmix(a)
+        return ((a >> _S11).astype(np.float64) + 0.5) * _INV53
+
+    def normal(self, name: str, month: int, keys: NDArray[np.integer], call: int = 0) -> NDArray[np.float64]:
+        """Standard normal draws by inverse CDF of :meth:`uniform`."""
+        return ndtri(self.uniform(name, month, keys, call))
+
+    def normal_pair(
+        self,
+        name: str,
+        month: int,
+        keys_a: NDArray[np.integer],
+        keys_b: NDArray[np.integer],
+        call: int = 0,
+    ) -> NDArray[np.float64]:
+        """Standard normal draws keyed by a pair of agents (inverse CDF of ``uniform_pair``)."""
+        return ndtri(self.uniform_pair(name, month, keys_a, keys_b, call))
+
+    def round_counts(
+        self, name: str, month: int, keys: NDArray[np.integer], expected: NDArray[np.floating]
+    ) -> NDArray[np.int64]:
+        """Round expected counts to integers: floor plus a hashed draw for the remainder.
+
+        Unbiased (the mean equals ``expected``) and CRN-safe: no sequential generator decides.
+        """
+        expected = np.maximum(np.asarray(expected, dtype=np.float64), 0.0)
+        base = np.floor(expected)
+        extra = self.uniform(name, month, keys) < (expected - base)
+        return base.astype(np.int64) + extra
