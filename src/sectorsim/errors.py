@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 
+class KeyedValueError(ValueError):
+    """A validation problem raised inside a schema validator, naming the key it is about.
+
+    Args:
+        key: Key path relative to the model being validated (e.g. ``ladder`` or
+            ``arms[1].policies[0].target_sector``).
+        message: What is wrong and what is allowed.
+    """
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        super().__init__(message)
+
+
 class InputError(Exception):
     """A problem with a user's file or command-line input (exit status 2, no traceback).
 

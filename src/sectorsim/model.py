@@ -101,6 +101,15 @@ class SectorModel(mesa.Model):
         self.employers = region.employers
         self.reach = region.reach
         self.n_sectors = len(scenario.sectors)
+        # per-sector and per-group parameters as arrays, built once (processes index them)
+        self.sector_index = {s.name: i for i, s in enumerate(scenario.sectors)}
+        self.group_index = {g.name: i for i, g in enumerate(scenario.groups)}
+        self.area_index = {a.name: i for i, a in enumerate(scenario.region.areas)}
+        self.rung_index = {(s.name, r.name): i for s in scenario.sectors for i, r in enumerate(s.ladder)}
+        self.sector_growth = np.array([(1.0 + s.growth) ** (1.0 / 12.0) for s in scenario.sectors])
+        self.sector_separation = np.array([s.separation_rate for s in scenario.sectors])
+        self.group_network = np.array([g.network_access for g in scenario.groups])
+        self.group_bias = np.array([g.hiring_bias for g in scenario.groups])
         self.n_rungs = self.employers.n_rungs
         self.flows = MonthFlows(self.n_sectors)
         self.policies = build_policies(self.arm.policies, self)

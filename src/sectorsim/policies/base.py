@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sectorsim.errors import KeyedValueError
+
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
 
@@ -28,18 +30,20 @@ class PolicyBase(BaseModel):
     @model_validator(mode="after")
     def _window(self) -> PolicyBase:
         if self.end_month is not None and self.end_month <= self.start_month:
-            raise ValueError(f"end_month ({self.end_month}) must be after start_month ({self.start_month})")
+            raise KeyedValueError(
+                "end_month", f"must be after start_month ({self.start_month}), got {self.end_month}"
+            )
         return self
 
     def check_names(self, *, sectors: set[str], groups: set[str], areas: set[str], arm: str) -> None:
         """Check names the policy refers to against the scenario (overridden where needed)."""
 
 
-def check_member(value: str | None, allowed: set[str], what: str, arm: str) -> None:
-    """Raise a ValueError naming the allowed values when ``value`` is not one of them."""
+def check_member(value: str | None, allowed: set[str], what: str, key: str) -> None:
+    """Raise a KeyedValueError naming the allowed values when ``value`` is not one of them."""
     if value is not None and value not in allowed:
-        raise ValueError(
-            f"arm '{arm}': {what} '{value}' is not in the scenario (allowed: {', '.join(sorted(allowed))})"
+        raise KeyedValueError(
+            key, f"{what} '{value}' is not in the scenario (allowed: {', '.join(sorted(allowed))})"
         )
 
 

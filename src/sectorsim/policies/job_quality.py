@@ -40,7 +40,7 @@ class JobQualityConfig(PolicyBase):
 
     def check_names(self, *, sectors: set[str], groups: set[str], areas: set[str], arm: str) -> None:
         """Check the target sector exists."""
-        check_member(self.target_sector, sectors, "target_sector", arm)
+        check_member(self.target_sector, sectors, "target_sector", "target_sector")
 
 
 class JobQuality(Policy):
@@ -52,7 +52,7 @@ class JobQuality(Policy):
     def start(self, model: SectorModel) -> None:
         """Choose participants within the budget and apply their improvements."""
         cfg, e = self.config, model.employers
-        s = [x.name for x in model.config.sectors].index(cfg.target_sector)
+        s = model.sector_index[cfg.target_sector]
         self.budget = cfg.budget
         rows = np.flatnonzero(e.sector == s)
         u = model.streams.uniform("job_quality.join", INIT_MONTH, e.key[rows])

@@ -98,11 +98,11 @@ class TrainingProgramConfig(PolicyBase):
 
     def check_names(self, *, sectors: set[str], groups: set[str], areas: set[str], arm: str) -> None:
         """Check the target sector, groups and areas exist in the scenario."""
-        check_member(self.target_sector, sectors, "target_sector", arm)
-        for g in self.eligibility.groups or []:
-            check_member(g, groups, "eligibility group", arm)
-        for a in self.areas or []:
-            check_member(a, areas, "area", arm)
+        check_member(self.target_sector, sectors, "target_sector", "target_sector")
+        for g in self.eligibility.groups or []:  # loop: group names in the config
+            check_member(g, groups, "group", "eligibility.groups")
+        for a in self.areas or []:  # loop: area names in the config
+            check_member(a, areas, "area", "areas")
 
 
 class TrainingProgram(Policy):
@@ -112,10 +112,10 @@ class TrainingProgram(Policy):
 
     def __init__(self, config: TrainingProgramConfig, pid: int, model: SectorModel) -> None:
         super().__init__(config, pid, model)
-        self.sector = [s.name for s in model.config.sectors].index(config.target_sector)
-        names = [a.name for a in model.config.region.areas]
-        chosen = config.areas or names
-        self.area_mask = np.isin(np.arange(len(names)), [names.index(a) for a in chosen])
+        self.sector = model.sector_index[config.target_sector]
+        names = config.areas or list(model.area_index)
+        chosen = [model.area_index[a] for a in names]  # loop: area names in the config
+        self.area_mask = np.isin(np.arange(len(model.area_index)), chosen)
         self.hosts = np.empty(0, np.int64)
         self.cohorts = 0
 
@@ -158,8 +158,7 @@ class TrainingProgram(Policy):
         if el.min_basic_skills is not None:
             ok &= w.skill >= el.min_basic_skills
         if el.groups:
-            names = [g.name for g in model.config.groups]
-            ok &= np.isin(w.group, [names.index(g) for g in el.groups])
+            ok &= np.isin(w.group, [model.group_index[g] for g in el.groups])  # loop: group names
         if el.barriers_only:
             ok &= w.barrier
         s = self.sector

@@ -23,16 +23,15 @@ if TYPE_CHECKING:
 def step(model: SectorModel) -> None:
     """Update positions for this month and lay off the excess."""
     cfg, e, w = model.config, model.employers, model.workers
-    growth = np.array([(1.0 + s.growth) ** (1.0 / 12.0) for s in cfg.sectors])
-    e.target *= growth[e.sector][:, None]
+    e.target *= model.sector_growth[e.sector][:, None]
     for shock in cfg.shocks:  # loop: scenario shocks (a handful)
         if shock.month == model.policy_month:
-            s = [x.name for x in cfg.sectors].index(shock.sector)
+            s = model.sector_index[shock.sector]
             rows = e.sector == s
             if shock.rung is None:
                 e.target[rows] *= 1.0 + shock.change
             else:
-                r = [x.name for x in cfg.sectors[s].ladder].index(shock.rung)
+                r = model.rung_index[shock.sector, shock.rung]
                 e.target[rows, r] *= 1.0 + shock.change
     cells = np.arange(e.target.size, dtype=np.int64)
     u = model.streams.uniform("demand.rounding", INIT_MONTH, cells).reshape(e.target.shape)

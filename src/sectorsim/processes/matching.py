@@ -81,7 +81,7 @@ def _searchers(model: SectorModel) -> tuple[np.ndarray, np.ndarray]:
     ojs = model.streams.uniform("search.on_the_job", model.month, w.key[employed]) < lm.on_the_job_search
     employed = employed[ojs]
     idx = np.concatenate([unemployed, employed])
-    network = np.array([g.network_access for g in model.config.groups])[w.group[idx]]
+    network = model.group_network[w.group[idx]]
     base = np.where(w.employer[idx] < 0, lm.applications_per_month, lm.on_the_job_applications)
     n_apps = model.streams.round_counts("search.applications", model.month, w.key[idx], base * network)
     keep = n_apps > 0
@@ -150,11 +150,10 @@ def step(model: SectorModel) -> None:
     current = w.wage[app_w]
     ok = (level >= required) & ((w.employer[app_w] < 0) | (offered > current * (1 + lm.min_wage_gain)))
     ok &= w.employer[app_w] != emp
-    app_w, app_s, emp, rung, level, required, offered = (
-        a[ok] for a in (app_w, app_s, emp, rung, level, required, offered)
-    )
+    app_w, app_s, emp, rung = app_w[ok], app_s[ok], emp[ok], rung[ok]
+    level, required, offered = level[ok], required[ok], offered[ok]
     wkey, ekey = wkey[ok], ekey[ok]
-    bias = np.array([g.hiring_bias for g in model.config.groups])[w.group[app_w]]
+    bias = model.group_bias[w.group[app_w]]
     referral = (w.pipeline[app_w] >= 0) & (w.pipeline[app_w] == e.commitment[emp])
     score = (
         lm.score_credential * (level - required)

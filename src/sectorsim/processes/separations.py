@@ -34,7 +34,7 @@ def probability(model: SectorModel, idx: np.ndarray) -> np.ndarray:
     """Monthly quit/discharge probability of employed workers ``idx`` (before barrier shocks)."""
     w, e, lm = model.workers, model.employers, model.labor
     emp = w.employer[idx]
-    base = np.array([s.separation_rate for s in model.config.sectors])[e.sector[emp]]
+    base = model.sector_separation[e.sector[emp]]
     p = base * (1.0 - lm.rung_separation_decline) ** w.rung[idx]
     p *= (1.0 + e.premium[emp].astype(np.float64)) ** (-lm.quality_elasticity)
     p *= e.separation_multiplier[emp]

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sectorsim.errors import InputError
+from sectorsim.errors import InputError, KeyedValueError
 from sectorsim.policies.config import PolicyConfig
 from sectorsim.scenario.schema import Scenario
 
@@ -77,9 +77,9 @@ def _deep_merge(base: dict, top: dict) -> dict:
 
 def resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Load ``path`` and, recursively, the files it extends."""
-    path = path.resolve()
-    if path in seen:
-        chain = " -> ".join(p.name for p in (*seen, path))
+    resolved = path.resolve()
+    if resolved in seen:
+        chain = " -> ".join(p.name for p in (*seen, resolved))
         raise InputError(str(path), "extends", f"files extend each other in a cycle ({chain})")
     data = load_yaml(path)
     parent = data.pop("extends", None)
@@ -90,7 +90,7 @@ def resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     base_path = path.parent / parent
     if not base_path.is_file():
         raise InputError(str(path), "extends", f"base file '{parent}' not found next to this file")
-    return _deep_merge(resolve_extends(base_path, (*seen, path)), data)
+    return _deep_merge(resolve_extends(base_path, (*seen, resolved)), data)
 
 
 def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
@@ -146,7 +146,7 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
             return None
         if isinstance(el, int):
             continue
-        if el in _POLICY_CLASSES and "type" not in cls.model_fields:
+        if el in _POLICY_CLASSES:  # the discriminator tag pydantic puts in a policy's location
             cls = _POLICY_CLASSES[el]
             continue
         field = cls.model_fields.get(el)
@@ -193,6 +193,10 @@ def describe_error(err: dict[str, Any]) -> tuple[str, str]:
     if kind == "union_tag_not_found":
         return key + ".type", f"each policy needs a type (allowed: {', '.join(_POLICY_CLASSES)})"
     if kind == "value_error":
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, KeyedValueError):
+            sub = cause.key if cause.key.startswith("[") or not key else f".{cause.key}"
+            return key + sub, str(cause)
         return key, msg.removeprefix("Value error, ")
     if isinstance(given, (int, float, str, bool)) and not isinstance(given, dict):
         return key, f"{msg[0].lower()}{msg[1:]} (got {given!r})"

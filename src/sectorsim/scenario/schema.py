@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sectorsim.errors import KeyedValueError
 from sectorsim.policies.config import PolicyConfig
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -26,17 +27,17 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
 
-def _shares_sum_to_one(items: list, what: str, attr: str = "share") -> None:
+def _shares_sum_to_one(items: list, what: str, key: str, attr: str = "share") -> None:
     total = sum(getattr(i, attr) for i in items)
     if abs(total - 1.0) > 1e-6:
-        raise ValueError(f"{what} {attr}s must sum to 1 (they sum to {total:.4g})")
+        raise KeyedValueError(key, f"{what} {attr}s must sum to 1 (they sum to {total:.4g})")
 
 
-def _unique_names(items: list, what: str) -> None:
+def _unique_names(items: list, what: str, key: str) -> None:
     names = [i.name for i in items]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise ValueError(f"{what} names must be unique (repeated: {', '.join(dupes)})")
+        raise KeyedValueError(key, f"{what} names must be unique (repeated: {', '.join(dupes)})")
 
 
 class Area(Strict):
@@ -66,16 +67,16 @@ class Region(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Region:
-        _unique_names(self.areas, "area")
+        _unique_names(self.areas, "area", "areas")
         n = len(self.areas)
         matrix = self.commute_minutes
         if matrix is not None and (len(matrix) != n or any(len(r) != n for r in matrix)):
-            raise ValueError(f"commute_minutes must be a {n}x{n} matrix (one row per area)")
+            raise KeyedValueError("commute_minutes", f"must be a {n}x{n} matrix (one row per area)")
         shares = [a.job_share for a in self.areas]
         if any(s is not None for s in shares):
             if any(s is None for s in shares):
-                raise ValueError("give job_share for every area or for none")
-            _shares_sum_to_one(self.areas, "area", "job_share")
+                raise KeyedValueError("areas", "give job_share for every area or for none")
+            _shares_sum_to_one(self.areas, "area", "areas", "job_share")
         return self
 
     def commute_matrix(self) -> list[list[float]]:
@@ -131,10 +132,12 @@ class Sector(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Sector:
-        _shares_sum_to_one(self.ladder, f"sector '{self.name}' ladder")
+        _shares_sum_to_one(self.ladder, f"sector '{self.name}' rung", "ladder")
         levels = [r.credential for r in self.ladder]
         if levels != sorted(levels):
-            raise ValueError(f"sector '{self.name}': rung credentials must not decrease up the ladder")
+            raise KeyedValueError(
+                "ladder", f"rung credentials must not decrease up the ladder (got {levels})"
+            )
         return self
 
 
@@ -177,7 +180,6 @@ class LaborMarket(Strict):
     matching_rounds: int = Field(3, ge=1, le=10)
     score_credential: NonNegative = 1.0
     score_skills: NonNegative = 0.5
-    score_referral: NonNegative = 1.0
     score_unemployment_duration: NonNegative = 0.15
     score_noise: NonNegative = 0.7
     firm_specific_recognition: Probability = 0.2
@@ -245,30 +247,41 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
-        _unique_names(self.groups, "group")
-        _unique_names(self.sectors, "sector")
-        _unique_names(self.arms, "arm")
-        _shares_sum_to_one(self.groups, "group")
-        _shares_sum_to_one(self.sectors, "sector")
+        _unique_names(self.groups, "group", "groups")
+        _unique_names(self.sectors, "sector", "sectors")
+        _unique_names(self.arms, "arm", "arms")
+        _shares_sum_to_one(self.groups, "group", "groups")
+        _shares_sum_to_one(self.sectors, "sector", "sectors")
         sectors = {s.name: s for s in self.sectors}
         groups = {g.name for g in self.groups}
         areas = {a.name for a in self.region.areas}
         if self.reference is not None and self.reference not in {a.name for a in self.arms}:
-            raise ValueError(f"reference '{self.reference}' is not an arm ({_names(self.arms)})")
-        if self.disparity.reference_group not in (None, *groups):
-            raise ValueError(
-                f"disparity.reference_group '{self.disparity.reference_group}' is not a group "
-                f"({', '.join(sorted(groups))})"
+            raise KeyedValueError(
+                "reference", f"'{self.reference}' is not an arm (arms: {_names(self.arms)})"
             )
-        for shock in self.shocks:
+        if self.disparity.reference_group not in (None, *groups):
+            raise KeyedValueError(
+                "disparity.reference_group",
+                f"'{self.disparity.reference_group}' is not a group (groups: {', '.join(sorted(groups))})",
+            )
+        for i, shock in enumerate(self.shocks):
             if shock.sector not in sectors:
-                raise ValueError(f"shock sector '{shock.sector}' is not a sector ({_names(self.sectors)})")
+                raise KeyedValueError(
+                    f"shocks[{i}].sector",
+                    f"'{shock.sector}' is not a sector (sectors: {_names(self.sectors)})",
+                )
             rungs = [r.name for r in sectors[shock.sector].ladder]
             if shock.rung is not None and shock.rung not in rungs:
-                raise ValueError(f"shock rung '{shock.rung}' is not a rung of '{shock.sector}'")
-        for arm in self.arms:
-            for pol in arm.policies:
-                pol.check_names(sectors=set(sectors), groups=groups, areas=areas, arm=arm.name)
+                raise KeyedValueError(
+                    f"shocks[{i}].rung",
+                    f"'{shock.rung}' is not a rung of '{shock.sector}' ({', '.join(rungs)})",
+                )
+        for i, arm in enumerate(self.arms):
+            for j, pol in enumerate(arm.policies):
+                try:
+                    pol.check_names(sectors=set(sectors), groups=groups, areas=areas, arm=arm.name)
+                except KeyedValueError as exc:
+                    raise KeyedValueError(f"arms[{i}].policies[{j}].{exc.key}", str(exc)) from None
         return self
 
     @property

@@ -1,0 +1,239 @@
+"""The ``sectorsim`` command.
+
+Every user mistake (a bad scenario file, a bad option) ends with one line on stderr naming the
+file, the key path and what is allowed, and exit status 2; nothing is written to the output folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from sectorsim import __version__
+from sectorsim.errors import InputError
+
+app = typer.Typer(
+    name="sectorsim",
+    help="Agent-based simulation of regional labor markets: try sector partnerships, "
+    "single-employer grants and job-quality policies before paying for them.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out_console = Console(highlight=False)
+if not out_console.is_terminal:
+    out_console = Console(highlight=False, width=140)
+err_console = Console(stderr=True, highlight=False)
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out_console.print(f"sectorsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Sectorsim: agent-based simulation of regional labor markets."""
+
+
+@contextmanager
+def staged_output(out: Path) -> Iterator[Path]:
+    """Write into a temporary folder beside ``out``; move files into ``out`` only on success."""
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "--out", "exists and is not a folder")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        yield tmp
+        out.mkdir(exist_ok=True)
+        for f in sorted(tmp.iterdir()):
+            target = out / f.name
+            if target.is_dir():
+                shutil.rmtree(target)
+            f.replace(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def progress_bar(total: int, what: str) -> Progress:
+    """A progress bar with counts, elapsed time and ETA (quiet when stderr is not a terminal)."""
+    return Progress(
+        TextColumn(f"[bold]{what}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+        disable=not err_console.is_terminal,
+    )
+
+
+def _overrides(replications: int | None, seed: int | None, months: int | None) -> dict:
+    out: dict = {}
+    if replications is not None:
+        out["replications"] = replications
+    if seed is not None:
+        out["seed"] = seed
+    if months is not None:
+        out["months"] = months
+    return out
+
+
+@app.command()
+def check(file: ScenarioArg) -> None:
+    """Validate a scenario file without running it."""
+    from sectorsim.scenario import load_scenario
+
+    sc = load_scenario(file)
+    arms = ", ".join(a.name + (" (reference)" if a.name == sc.reference_arm else "") for a in sc.arms)
+    out_console.print(
+        f"{file}: ok — scenario '{sc.name}', {sc.n_workers:,} workers in {len(sc.region.areas)} areas, "
+        f"{len(sc.sectors)} sectors, {sc.burn_in}+{sc.months} months, {sc.replications} replications; "
+        f"arms: {arms}"
+    )
+
+
+@app.command()
+def run(
+    file: ScenarioArg,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: results/<scenario name>).", show_default=False),
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option(min=1, max=10_000, help="Override the scenario's replications.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Override the scenario's seed.")] = None,
+    months: Annotated[
+        int | None, typer.Option(min=1, max=1200, help="Override the months after burn-in.")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option(min=1, max=256, help="Worker processes (default: all cores).")
+    ] = None,
+) -> None:
+    """Run every arm x replication of a scenario (paired by seed) and write tables, data and a report.
+
+    Writes summary.csv, comparison.csv, timeseries.parquet and report.html to the output folder.
+    """
+    from sectorsim.compare import compare
+    from sectorsim.report import write_report
+    from sectorsim.runner import default_jobs, run_scenario
+    from sectorsim.scenario import load_scenario
+
+    sc = load_scenario(file, _overrides(replications, seed, months))
+    out_dir = out or Path("results") / sc.name
+    n_jobs = jobs or default_jobs()
+    total = len(sc.arms) * sc.replications
+    err_console.print(
+        f"running '{sc.name}': {len(sc.arms)} arms x {sc.replications} replications, "
+        f"{sc.n_workers:,} workers, {sc.total_months} months, {n_jobs} process{'es' if n_jobs > 1 else ''}"
+    )
+    start = time.perf_counter()
+    with staged_output(out_dir) as tmp, progress_bar(total, "runs") as bar:
+        task = bar.add_task("runs", total=total)
+        results = run_scenario(sc, jobs=n_jobs, progress=lambda _r: bar.advance(task))
+        comparison = compare(results.summary, sc.reference_arm)
+        results.summary.to_csv(tmp / "summary.csv", index=False)
+        comparison.to_csv(tmp / "comparison.csv", index=False)
+        results.series.to_parquet(tmp / "timeseries.parquet", index=False)
+        write_report(str(tmp / "report.html"), sc, results.summary, results.series, comparison)
+    print_comparison(comparison, sc.reference_arm)
+    files = "report.html, summary.csv, comparison.csv, timeseries.parquet"
+    err_console.print(f"done in {time.perf_counter() - start:.1f} s; wrote {out_dir}/ ({files})")
+
+
+@app.command()
+def calibration(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")] = Path("scenarios/default.yaml"),
+    replications: Annotated[
+        int, typer.Option(min=1, max=1000, help="Replications of the no-policy arm.")
+    ] = 10,
+    docs: Annotated[
+        Path | None, typer.Option(help="Also write the validation page here (e.g. docs/VALIDATION.md).")
+    ] = None,
+) -> None:
+    """Check the no-policy market against the published flow bands (JOLTS, CPS)."""
+    from sectorsim.calibration import flow_table, validation_markdown
+    from sectorsim.scenario import load_scenario
+
+    sc = load_scenario(file)
+    table = flow_table(sc, replications=replications)
+    out = Table(title=f"'{sc.name}', arm '{sc.reference_arm}', mean of {replications} replications")
+    for col in ("target", "band", "simulated", "passed"):
+        out.add_column(col, justify="left" if col == "target" else "right")
+    for r in table.itertuples():
+        out.add_row(r.target, f"{r.low:.3f}–{r.high:.3f}", f"{r.simulated:.4f}", "yes" if r.passed else "NO")
+    out_console.print(out)
+    if docs is not None:
+        docs.write_text(validation_markdown(table, sc, replications), encoding="utf-8")
+        err_console.print(f"wrote {docs}")
+    if not table["passed"].all():
+        raise typer.Exit(1)
+
+
+def print_comparison(comparison, reference: str) -> None:  # noqa: ANN001 - a DataFrame
+    """Print headline metrics per arm with CIs and paired differences."""
+    from sectorsim.compare import HEADLINE
+    from sectorsim.report import LABELS, interval
+
+    arms = list(comparison["arm"].drop_duplicates())
+    table = Table(
+        title=f"Outcomes over the policy horizon: mean [95% CI]; Δ = paired difference vs '{reference}'"
+    )
+    table.add_column("metric")
+    for arm in arms:
+        table.add_column(arm, justify="right")
+    for metric in HEADLINE:
+        cells = []
+        for arm in arms:
+            r = comparison[(comparison["arm"] == arm) & (comparison["metric"] == metric)].iloc[0]
+            text = " ".join(interval(r["mean"], r["ci_low"], r["ci_high"], metric))
+            if arm != reference:
+                diff = interval(r["diff"], r["diff_ci_low"], r["diff_ci_high"], metric, signed=True)
+                text += "\nΔ " + " ".join(diff)
+            cells.append(text)
+        table.add_row(LABELS.get(metric, metric), *cells)
+    out_console.print(table)
+
+
+def main() -> None:
+    """Entry point: typer reports usage errors (exit 2); a user's file errors become one line, exit 2."""
+    try:
+        app()
+    except InputError as exc:
+        err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("interrupted; nothing was written to the output folder")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""The HTML report of a scenario run: tables and plots in one self-contained file.
+
+Plots: earnings by group over time for each arm; employment over time; annual turnover by sector;
+paired differences against the reference arm with 95% error bars. Figures are embedded as PNG, so
+the report opens offline and can be mailed as one file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sectorsim.compare import HEADLINE  # noqa: E402
+from sectorsim.outcomes import slug  # noqa: E402
+from sectorsim.scenario.schema import Scenario  # noqa: E402
+
+LABELS = {
+    "earnings_mean": "Mean monthly earnings ($)",
+    "employment_rate": "Employment rate",
+    "turnover_rate": "Employer turnover (separations per position per year)",
+    "earnings_gap": "Earnings gap between groups ($/month)",
+    "earnings_gini": "Earnings Gini",
+    "participants": "Program participants",
+    "cost_per_participant": "Cost per participant ($)",
+    "employment_gap": "Employment gap between groups (pp)",
+    "placements": "Placements in the trained sector",
+    "cost_per_placement": "Cost per placement ($)",
+    "turnover_cost": "Employers' turnover cost ($)",
+    "vacancy_fill_months": "Vacancy fill time (months)",
+}
+
+
+def _png(fig: plt.Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def fmt(value: float, metric: str = "") -> str:
+    """Format a number for a table: money without decimals, rates with three."""
+    if not np.isfinite(value):
+        return "–"
+    if "rate" in metric or "gini" in metric:
+        return f"{value:.3f}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}"
+
+
+def interval(mean: float, low: float, high: float, metric: str, signed: bool = False) -> tuple[str, str]:
+    """Format a value and its interval: ('3,140', '[3,120, 3,160]'); signed puts '+' on gains."""
+    sign = "+" if signed and np.isfinite(mean) and mean >= 0 else ""
+    return f"{sign}{fmt(mean, metric)}", f"[{fmt(low, metric)}, {fmt(high, metric)}]"
+
+
+def earnings_by_group_figure(series: pd.DataFrame, scenario: Scenario) -> plt.Figure:
+    """Mean monthly earnings by group over time, one panel per arm."""
+    arms = list(series["arm"].drop_duplicates())
+    fig, axes = plt.subplots(1, len(arms), figsize=(4.2 * len(arms), 3.2), sharey=True, squeeze=False)
+    for ax, arm in zip(axes[0], arms, strict=True):
+        s = series[series["arm"] == arm].groupby("month").mean(numeric_only=True)
+        x = s.index - scenario.burn_in
+        for g in scenario.groups:
+            ax.plot(x, s[f"earnings_{slug(g.name)}"], label=g.name)
+        ax.axvline(0, color="grey", lw=0.8, ls=":")
+        ax.set_title(arm)
+        ax.set_xlabel("months since policies start")
+    axes[0][0].set_ylabel("mean monthly earnings ($)")
+    axes[0][-1].legend(fontsize=8)
+    fig.suptitle("Earnings by group over time (mean of replications)")
+    return fig
+
+
+def employment_figure(series: pd.DataFrame, scenario: Scenario) -> plt.Figure:
+    """Employment rate over time, one line per arm."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    for arm, s in series.groupby("arm", sort=False):
+        m = s.groupby("month")["employment_rate"].mean()
+        ax.plot(m.index - scenario.burn_in, m.values, label=arm)
+    ax.axvline(0, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel("months since policies start")
+    ax.set_ylabel("employment rate")
+    ax.legend(fontsize=8)
+    ax.set_title("Employment (mean of replications)")
+    return fig
+
+
+def turnover_figure(comparison: pd.DataFrame, scenario: Scenario) -> plt.Figure:
+    """Annual turnover by sector and arm, with 95% CIs."""
+    arms = list(comparison["arm"].drop_duplicates())
+    sectors = [s.name for s in scenario.sectors]
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    width = 0.8 / len(arms)
+    for i, arm in enumerate(arms):
+        rows = comparison[(comparison["arm"] == arm)].set_index("metric")
+        keys = [f"turnover_{slug(s)}" for s in sectors]
+        mean = rows.loc[keys, "mean"].to_numpy()
+        err = np.vstack([mean - rows.loc[keys, "ci_low"], rows.loc[keys, "ci_high"] - mean])
+        err = np.nan_to_num(err)
+        ax.bar(np.arange(len(sectors)) + i * width, mean, width, yerr=err, capsize=3, label=arm)
+    ax.set_xticks(np.arange(len(sectors)) + width * (len(arms) - 1) / 2, sectors)
+    ax.set_ylabel("separations per position per year")
+    ax.set_title("Employer turnover by sector")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def differences_figure(comparison: pd.DataFrame, reference: str, metrics: list[str]) -> plt.Figure:
+    """Paired differences vs the reference arm with 95% CIs, one panel per metric."""
+    others = [a for a in comparison["arm"].drop_duplicates() if a != reference]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.3 * len(metrics), 0.6 + 0.5 * max(len(others), 1)))
+    axes = np.atleast_1d(axes)
+    for ax, metric in zip(axes, metrics, strict=True):
+        rows = comparison[(comparison["metric"] == metric) & (comparison["arm"] != reference)]
+        y = np.arange(len(rows))
+        d = rows["diff"].to_numpy()
+        err = np.nan_to_num(np.vstack([d - rows["diff_ci_low"], rows["diff_ci_high"] - d]))
+        ax.errorbar(d, y, xerr=err, fmt="o", capsize=4)
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_yticks(y, rows["arm"] if ax is axes[0] else [""] * len(rows))
+        ax.set_title(LABELS.get(metric, metric), fontsize=8)
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+    fig.suptitle(f"Difference from '{reference}' (paired by seed, 95% CI)", fontsize=10)
+    return fig
+
+
+def comparison_table(comparison: pd.DataFrame, reference: str, metrics: list[str]) -> str:
+    """HTML table: one row per metric, per arm 'mean [CI]' and 'difference [CI]'."""
+    arms = list(comparison["arm"].drop_duplicates())
+    head = "".join(f"<th>{html.escape(a)}</th>" for a in arms)
+    body = []
+    for metric in metrics:
+        cells = []
+        for arm in arms:
+            r = comparison[(comparison["arm"] == arm) & (comparison["metric"] == metric)].iloc[0]
+            value, ci = interval(r["mean"], r["ci_low"], r["ci_high"], metric)
+            text = f"{value}<br><small>{ci}</small>"
+            if arm != reference:
+                value, ci = interval(r["diff"], r["diff_ci_low"], r["diff_ci_high"], metric, signed=True)
+                text += f"<br><b>{value}</b> <small>{ci}</small>"
+            cells.append(f"<td>{text}</td>")
+        body.append(f"<tr><th>{html.escape(LABELS.get(metric, metric))}</th>{''.join(cells)}</tr>")
+    return f"<table><tr><th>metric</th>{head}</tr>{''.join(body)}</table>"
+
+
+def write_report(
+    path: str, scenario: Scenario, summary: pd.DataFrame, series: pd.DataFrame, comparison: pd.DataFrame
+) -> None:
+    """Write the self-contained HTML report."""
+    ref = scenario.reference_arm
+    metrics = [m for m in HEADLINE if m in set(comparison["metric"])]
+    extra = [
+        m
+        for m in (
+            "employment_gap",
+            "placements",
+            "cost_per_placement",
+            "turnover_engaged",
+            "vacancy_fill_months",
+        )
+        if m in set(comparison["metric"])
+    ]
+    figs = [
+        earnings_by_group_figure(series, scenario),
+        employment_figure(series, scenario),
+        turnover_figure(comparison, scenario),
+        differences_figure(
+            comparison, ref, ["earnings_mean", "turnover_rate", "earnings_gap", "employment_rate"]
+        ),
+    ]
+    imgs = "".join(f'<p><img src="data:image/png;base64,{_png(f)}"></p>' for f in figs)
+    arms = "".join(
+        f"<li><b>{html.escape(a.name)}</b>{' (reference)' if a.name == ref else ''}: {html.escape(a.description)}</li>"
+        for a in scenario.arms
+    )
+    page = f"""<!doctype html><html><head><meta charset="utf-8">
+<title>sectorsim: {html.escape(scenario.name)}</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}}
+th:first-child{{text-align:left}}small{{color:#666}}</style></head><body>
+<h1>{html.escape(scenario.name)}</h1><p>{html.escape(scenario.description)}</p>
+<p>{scenario.n_workers:,} workers; {scenario.burn_in} months of burn-in, then {scenario.months} months under
+each arm's policies; {scenario.replications} replications, paired by seed (common random numbers).</p>
+<h2>Arms</h2><ul>{arms}</ul>
+<h2>Outcomes over the policy horizon</h2>
+<p>Each cell: mean over replications [95% CI]; for arms other than the reference, the paired
+difference from <b>{html.escape(ref)}</b> in bold [95% CI]. An interval that excludes 0 means the policy's
+effect is distinguishable from replication noise.</p>
+{comparison_table(comparison, ref, metrics + extra)}
+<h2>Plots</h2>{imgs}
+<h2>How to read this report</h2>
+<ul><li>Earnings are mean monthly earnings of <i>all</i> workers in the region over the policy horizon,
+including months without a job (0) and in training (reduced hours or a stipend).</li>
+<li>Turnover counts every separation (quits, discharges, layoffs, job-to-job moves) per filled position per year.</li>
+<li>The earnings gap is the reference group's mean minus the other groups' mean; a negative difference
+from the reference arm means the policy narrowed the gap.</li>
+<li>Definitions, parameters and sources: docs/ODD.md. Calibration evidence: docs/VALIDATION.md.</li></ul>
+</body></html>"""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(page)

@@ -1,0 +1,44 @@
+"""Shared fixtures: paths, a small scenario, and a helper to run the CLI as a user would."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sectorsim.scenario.loading import resolve_extends, set_path, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+SMALL = DATA / "small.yaml"
+
+
+@pytest.fixture(scope="session")
+def small_raw() -> dict:
+    """The small test scenario as a raw mapping (extends resolved)."""
+    return resolve_extends(SMALL)
+
+
+def make_scenario(raw: dict, **overrides):
+    """Validate a deep copy of ``raw`` with dotted-path overrides."""
+    data = copy.deepcopy(raw)
+    for k, v in overrides.items():
+        set_path(data, k, v)
+    return validate(data, "test")
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``sectorsim`` in a subprocess, as a user would."""
+    env = {**os.environ, "COLUMNS": "160"}
+    return subprocess.run(
+        [sys.executable, "-m", "sectorsim", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=timeout,
+        env=env,
+    )
