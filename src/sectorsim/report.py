@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import textwrap
 
 import matplotlib
 
@@ -127,9 +128,9 @@ def differences_figure(comparison: pd.DataFrame, reference: str, metrics: list[s
         ax.errorbar(d, y, xerr=err, fmt="o", capsize=4)
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_yticks(y, rows["arm"] if ax is axes[0] else [""] * len(rows))
-        ax.set_title(LABELS.get(metric, metric), fontsize=8)
+        ax.set_title(textwrap.fill(LABELS.get(metric, metric), 28), fontsize=8)
         ax.set_ylim(-0.7, len(rows) - 0.3)
-    fig.suptitle(f"Difference from '{reference}' (paired by seed, 95% CI)", fontsize=10)
+    fig.suptitle(f"Difference from '{reference}' (paired by seed, 95% CI)", fontsize=10, y=1.25)
     return fig
 
 
