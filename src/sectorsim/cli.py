@@ -198,6 +198,41 @@ def calibration(
         raise typer.Exit(1)
 
 
+@app.command()
+def bench(
+    workers: Annotated[
+        int | None, typer.Option(min=100, max=50_000_000, help="Rescale the region to N workers.")
+    ] = None,
+    months: Annotated[int | None, typer.Option(min=1, max=1200, help="Months after burn-in.")] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of a table.")
+    ] = False,
+) -> None:
+    """Time the fixed benchmark (scenarios/bench.yaml) and Mesa's BoltzmannWealth for comparison."""
+    import json
+
+    from sectorsim.bench import run_bench
+
+    res = run_bench(workers=workers, months=months)
+    if json_out:
+        out_console.print_json(json.dumps(res))
+        return
+    out_console.print(f"bench: {res['workers']:,} workers x {res['months']} months, per arm")
+    for name, a in res["arms"].items():
+        rate = a["worker_months"] / a["seconds"]
+        out_console.print(
+            f"  {name:<20} {a['seconds']:7.2f} s  {rate:>12,.0f} worker-months/s  peak {a['peak_mb']:,.0f} MB"
+        )
+    out_console.print(
+        f"  all arms: {res['worker_months_per_s']:,.0f} worker-months/s; {res['seconds']:.2f} s per run"
+    )
+    mesa_rate = res["mesa_boltzmann_agent_steps_per_s"]
+    out_console.print(
+        f"  Mesa BoltzmannWealth (10,000 agents): {mesa_rate:,.0f} agent-steps/s; "
+        f"sectorsim is {res['ratio_vs_mesa']:.1f}x"
+    )
+
+
 def print_comparison(comparison, reference: str) -> None:  # noqa: ANN001 - a DataFrame
     """Print headline metrics per arm with CIs and paired differences."""
     from sectorsim.compare import HEADLINE

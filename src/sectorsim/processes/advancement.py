@@ -38,6 +38,8 @@ def step(model: SectorModel) -> None:
     """Promote eligible workers into open positions on the next rung."""
     w, e, lad, lm = model.workers, model.employers, model.ladders, model.labor
     idx = np.flatnonzero((w.employer >= 0) & (w.tenure >= lm.promotion_min_tenure))
+    # the promotion draw first: every condition is required, so the order does not change who passes
+    idx = idx[model.streams.uniform("promotion", model.month, w.key[idx]) < lm.promotion_rate]
     if idx.size == 0:
         return
     emp = w.employer[idx]
@@ -47,7 +49,6 @@ def step(model: SectorModel) -> None:
     idx, emp, sector, nxt = idx[has_next], emp[has_next], sector[has_next], nxt[has_next]
     level = recognized_level(model, idx, emp, sector, np.zeros(idx.size, bool))
     ok = level >= lad.required[sector, nxt]
-    ok &= model.streams.uniform("promotion", model.month, w.key[idx]) < lm.promotion_rate
     idx, emp, nxt = idx[ok], emp[ok], nxt[ok]
     if idx.size == 0:
         return

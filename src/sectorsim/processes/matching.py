@@ -88,44 +88,73 @@ def _searchers(model: SectorModel) -> tuple[np.ndarray, np.ndarray]:
     return idx[keep], n_apps[keep]
 
 
-def _applications(model: SectorModel, cells: dict, idx: np.ndarray, n_apps: np.ndarray):
-    """Draw each searcher's applications; return (worker rows, slot indices), deduplicated."""
+def _profiles(model: SectorModel, cells: dict, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group searchers by what decides where they apply: (area, credentials, wage band).
+
+    Returns the cumulative cell weights of each distinct profile (profiles x cells) and each
+    searcher's profile. Searchers in one profile face the same weights, so the weights are built
+    once per profile rather than once per searcher.
+    """
     w, lm = model.workers, model.labor
-    # what each searcher believes they qualify for in each sector
-    level = w.credential[idx].astype(np.int16)
-    has_firm = w.firm_sector[idx] >= 0
-    rows = np.flatnonzero(has_firm)
-    level[rows, w.firm_sector[idx][rows]] = np.maximum(
-        level[rows, w.firm_sector[idx][rows]], w.firm_level[idx][rows]
-    )
-    reach = model.reach[w.area[idx]][:, cells["area"]]
-    qualified = level[:, cells["sector"]] >= cells["required"][None, :]
-    appeal = cells["count"] * (cells["wage"] / np.median(model.ladders.wage)) ** lm.wage_preference
-    weight = np.where(reach & qualified, appeal[None, :], 0.0)
+    level = w.credential[idx].astype(np.int64)
+    firm_rows = np.flatnonzero(w.firm_sector[idx] >= 0)
+    fs = w.firm_sector[idx][firm_rows]
+    level[firm_rows, fs] = np.maximum(level[firm_rows, fs], w.firm_level[idx][firm_rows])
+    base = int(model.ladders.max_level.max()) + 1
+    code = level @ (base ** np.arange(level.shape[1], dtype=np.int64))
+    # an on-the-job searcher only applies where the cell can pay min_wage_gain more than now
+    best_premium = 1.0 + 2.5 * model.config.employers.quality_sd
+    threshold = np.unique(cells["wage"] * best_premium / (1.0 + lm.min_wage_gain))
     employed = w.employer[idx] >= 0
-    if employed.any():
-        best_premium = 1.0 + 2.5 * model.config.employers.quality_sd
-        pays_more = cells["wage"][None, :] * best_premium > w.wage[idx][:, None] * (1 + lm.min_wage_gain)
-        weight = np.where(employed[:, None] & ~pays_more, 0.0, weight)
-    cum = np.cumsum(weight, axis=1)
+    band = np.where(employed, np.searchsorted(threshold, w.wage[idx], side="right"), 0)
+    key = (w.area[idx].astype(np.int64) * (base ** level.shape[1]) + code) * (threshold.size + 1) + band
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    rep = idx[first]
+    p_level = level[first]
+    p_band = band[first]
+    reach = model.reach[w.area[rep]][:, cells["area"]]
+    qualified = p_level[:, cells["sector"]] >= cells["required"][None, :]
+    cell_threshold = cells["wage"] * best_premium / (1.0 + lm.min_wage_gain)
+    pays = (
+        cell_threshold[None, :] > np.where(p_band > 0, threshold[np.maximum(p_band - 1, 0)], -np.inf)[:, None]
+    )
+    appeal = cells["count"] * (cells["wage"] / np.median(model.ladders.wage)) ** lm.wage_preference
+    weight = np.where(reach & qualified & pays, appeal[None, :], 0.0)
+    return np.cumsum(weight, axis=1), inverse
+
+
+def _applications(model: SectorModel, cells: dict, idx: np.ndarray, n_apps: np.ndarray):
+    """Draw each searcher's applications; return (worker rows, slot indices), deduplicated.
+
+    A cell is drawn by inverse CDF on the profile's cumulative weights, a vacancy uniformly within
+    the cell; both uniforms are hashed per (worker, month, application index).
+    """
+    w = model.workers
+    cum, prof = _profiles(model, cells, idx)
     total = cum[:, -1]
-    ok = total > 0
-    idx, n_apps, cum, total = idx[ok], n_apps[ok], cum[ok], total[ok]
+    ok = total[prof] > 0
+    idx, n_apps, prof = idx[ok], n_apps[ok], prof[ok]
+    if idx.size == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    # rows of normalized cumulative weights laid end to end: row p occupies (p, p + 1]
+    n_cells = cum.shape[1]
+    flat = (cum / np.where(total > 0, total, 1.0)[:, None] + np.arange(cum.shape[0])[:, None]).ravel()
     keys = w.key[idx]
     out_w, out_s = [], []
     for k in range(int(n_apps.max(initial=0))):  # loop: application index (a few per month)
-        sending = n_apps > k
-        u = model.streams.uniform("search.apply", model.month, keys, call=k) * total
-        cell = (cum < u[:, None]).sum(axis=1)
-        u2 = model.streams.uniform("search.vacancy", model.month, keys, call=k)
-        offset = np.minimum((u2 * cells["count"][cell]).astype(np.int64), cells["count"][cell] - 1)
+        sending = np.flatnonzero(n_apps > k)
+        u = model.streams.uniform("search.apply", model.month, keys[sending], call=k)
+        pos = np.searchsorted(flat, prof[sending] + u, side="left")
+        cell = np.minimum(pos - prof[sending] * n_cells, n_cells - 1)
+        u2 = model.streams.uniform("search.vacancy", model.month, keys[sending], call=k)
+        count = cells["count"][cell]
+        offset = np.minimum((u2 * count).astype(np.int64), count - 1)
         out_w.append(idx[sending])
-        out_s.append((cells["start"][cell] + offset)[sending])
-    if not out_w:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    app_w, app_s = np.concatenate(out_w), np.concatenate(out_s)
-    pair = np.unique(app_w.astype(np.int64) * (cells["emp"].size + 1) + app_s)
-    return pair // (cells["emp"].size + 1), pair % (cells["emp"].size + 1)
+        out_s.append(cells["start"][cell] + offset)
+    stride = cells["emp"].size + 1
+    pair = np.sort(np.concatenate(out_w).astype(np.int64) * stride + np.concatenate(out_s))
+    pair = pair[np.r_[True, pair[1:] != pair[:-1]]]
+    return pair // stride, pair % stride
 
 
 def step(model: SectorModel) -> None:
@@ -167,14 +196,18 @@ def step(model: SectorModel) -> None:
         + lm.score_noise * model.streams.normal_pair("hire.rank", model.month, wkey, ekey)
     )
     accept_u = model.streams.uniform_pair("offer.accept", model.month, wkey, ekey)
+    # applications in (vacancy, best score first) order, once; rounds walk this order
+    order = np.lexsort((-score, app_s))
+    app_w, app_s, emp, offered, accept_u = (x[order] for x in (app_w, app_s, emp, offered, accept_u))
     alive = np.ones(app_w.size, bool)
+    worker_done = np.zeros(w.n, bool)
+    slot_done = np.zeros(cells["emp"].size, bool)
     hired_w, hired_s = [], []
     for _round in range(lm.matching_rounds):  # loop: offer rounds (a few)
         a = np.flatnonzero(alive)
         if a.size == 0:
             break
-        # each vacancy offers its best remaining applicant
-        a = a[np.lexsort((-score[a], app_s[a]))]
+        # each vacancy offers its best remaining applicant (first alive in its block)
         a = a[np.r_[True, app_s[a][1:] != app_s[a][:-1]]]
         # each worker considers the best-paid offer
         a = a[np.lexsort((app_s[a], -offered[a], app_w[a]))]
@@ -182,7 +215,9 @@ def step(model: SectorModel) -> None:
         yes = accept_u[a] < lm.offer_acceptance
         taken = a[yes]
         alive[a[~yes]] = False
-        alive &= ~np.isin(app_w, app_w[taken]) & ~np.isin(app_s, app_s[taken])
+        worker_done[app_w[taken]] = True
+        slot_done[app_s[taken]] = True
+        alive &= ~worker_done[app_w] & ~slot_done[app_s]
         hired_w.append(app_w[taken])
         hired_s.append(app_s[taken])
     hw, hs = np.concatenate(hired_w), np.concatenate(hired_s)

@@ -34,12 +34,17 @@ def probability(model: SectorModel, idx: np.ndarray) -> np.ndarray:
     """Monthly quit/discharge probability of employed workers ``idx`` (before barrier shocks)."""
     w, e, lm = model.workers, model.employers, model.labor
     emp = w.employer[idx]
-    base = model.sector_separation[e.sector[emp]]
-    p = base * (1.0 - lm.rung_separation_decline) ** w.rung[idx]
-    p *= (1.0 + e.premium[emp].astype(np.float64)) ** (-lm.quality_elasticity)
-    p *= e.separation_multiplier[emp]
+    # employer factor (sector base rate x job quality x policy multiplier), once per employer
+    employer_factor = (
+        model.sector_separation[e.sector]
+        * (1.0 + e.premium.astype(np.float64)) ** (-lm.quality_elasticity)
+        * e.separation_multiplier
+    )
+    rung_factor = (1.0 - lm.rung_separation_decline) ** np.arange(model.n_rungs)
+    tenure = np.minimum(w.tenure[idx], 240)
+    tenure_factor = 1.0 + (lm.new_hire_multiplier - 1.0) * np.exp(-np.arange(241) / lm.tenure_months_scale)
+    p = employer_factor[emp] * rung_factor[w.rung[idx]] * tenure_factor[tenure]
     p *= 1.0 + lm.match_effect * (1.0 - 2.0 * w.match[idx])
-    p *= 1.0 + (lm.new_hire_multiplier - 1.0) * np.exp(-w.tenure[idx] / lm.tenure_months_scale)
     return np.minimum(p, 1.0)
 
 
