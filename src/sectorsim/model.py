@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sectorsim.agents import Employer, Worker
+from sectorsim.evaluation import Members, Study
 from sectorsim.policies import build_policies
 from sectorsim.population import build_region
 from sectorsim.processes import (
@@ -84,9 +85,20 @@ class SectorModel(mesa.Model):
         arm: Name of the arm whose policies apply (default: the reference arm).
         rng: The run seed (an int). Every random draw is a pure function of this seed, a stream
             name, the month and an agent key, so arms that share a seed share their random numbers.
+        study_access: Run the scenario's randomized evaluation in this run: True gives the
+            treatment group access, False bars it too (the counterfactual). None: no study.
+        study_members: Replay these applicants and assignments (the counterfactual run).
     """
 
-    def __init__(self, *, scenario: Scenario, arm: str | None = None, rng: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        scenario: Scenario,
+        arm: str | None = None,
+        rng: int | None = None,
+        study_access: bool | None = None,
+        study_members: Members | None = None,
+    ) -> None:
         seed = scenario.seed if rng is None else int(rng)
         super().__init__(rng=seed)
         self.config = scenario
@@ -113,6 +125,9 @@ class SectorModel(mesa.Model):
         self.n_rungs = self.employers.n_rungs
         self.flows = MonthFlows(self.n_sectors)
         self.policies = build_policies(self.arm.policies, self)
+        self.study: Study | None = None
+        if study_access is not None and scenario.evaluation is not None:
+            self.study = Study(scenario.evaluation, self, members=study_members, access=study_access)
         if scenario.agent_views:
             for row in range(self.workers.n):  # loop: one-time creation of agent views
                 Worker(self, row)
@@ -140,6 +155,8 @@ class SectorModel(mesa.Model):
         """Advance the market by one month (see the module docstring for the order)."""
         self.flows = MonthFlows(self.n_sectors)
         demand.step(self)
+        if self.study is not None:
+            self.study.advance(self)
         for policy in self.policies:  # loop: the arm's policies (a handful)
             policy.advance(self)
         separations.step(self)
@@ -147,6 +164,8 @@ class SectorModel(mesa.Model):
         advancement.step(self)
         matching.step(self)
         earnings.step(self, accumulate=self.in_horizon)
+        if self.study is not None:
+            self.study.record(self)
         skills.step(self)
         self.datacollector.collect(self)
         self.month += 1

@@ -70,6 +70,7 @@ class WorkerTable:
     placed: NDArray[np.bool_] = field(init=False)
     ever_enrolled: NDArray[np.bool_] = field(init=False)
     barred: NDArray[np.bool_] = field(init=False)  # randomized-out controls
+    priority: NDArray[np.bool_] = field(init=False)  # invited first (randomized-in applicants)
     earnings: NDArray[np.float32] = field(init=False)  # this month, $
     window_earnings: NDArray[np.float64] = field(init=False)  # sum over the policy horizon
     window_employed: NDArray[np.int32] = field(init=False)
@@ -103,6 +104,7 @@ class WorkerTable:
         self.placed = np.zeros(n, bool)
         self.ever_enrolled = np.zeros(n, bool)
         self.barred = np.zeros(n, bool)
+        self.priority = np.zeros(n, bool)
         self.earnings = np.zeros(n, np.float32)
         self.window_earnings = np.zeros(n, np.float64)
         self.window_employed = np.zeros(n, np.int32)

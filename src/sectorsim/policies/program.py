@@ -203,7 +203,9 @@ class TrainingProgram(Policy):
         keys = w.key[idx]
         willing = model.streams.uniform("enroll.take_up", model.month, keys) < cfg.take_up
         idx, target, keys = idx[willing], target[willing], keys[willing]
-        order = np.argsort(model.streams.uniform("enroll.invite", model.month, keys), kind="stable")
+        # invitation order: applicants with priority (randomized into a study) first, then hashed
+        invite = model.streams.uniform("enroll.invite", model.month, keys)
+        order = np.lexsort((invite, ~w.priority[idx]))
         n = self.affordable(min(idx.size, cfg.cohort_size * cfg.cohorts_per_intake))
         if n == 0:
             return

@@ -216,6 +216,22 @@ class Disparity(Strict):
     reference_group: str | None = Field(None, description="Default: the first group listed.")
 
 
+class Evaluation(Strict):
+    """An in-silico randomized evaluation of one program (see sectorsim.evaluation)."""
+
+    arm: str = Field(description="Arm that hosts the program.")
+    program: int = Field(0, ge=0, le=63, description="Index of the program among the arm's policies.")
+    applicants: int = Field(1000, ge=2, le=10_000_000, description="Applicants randomized (persons).")
+    treatment_share: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+        0.5, description="Share of applicants given access to the program."
+    )
+    assignment_month: int = Field(
+        0, ge=0, le=1200, description="Month after burn-in of the first assignment."
+    )
+    window_months: int = Field(6, ge=1, le=120, description="Months over which applicants are randomized.")
+    follow_up_months: int = Field(36, ge=3, le=600, description="Months each applicant is followed.")
+
+
 class Arm(Strict):
     """A named policy configuration to compare."""
 
@@ -244,6 +260,7 @@ class Scenario(Strict):
     agent_views: bool = Field(True, description="Create mesa.Agent views (Worker, Employer) for every row.")
     arms: list[Arm] = Field(min_length=1)
     reference: str | None = Field(None, description="Reference arm; default: the first arm.")
+    evaluation: Evaluation | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
@@ -276,6 +293,8 @@ class Scenario(Strict):
                     f"shocks[{i}].rung",
                     f"'{shock.rung}' is not a rung of '{shock.sector}' ({', '.join(rungs)})",
                 )
+        if self.evaluation is not None:
+            self._check_evaluation(self.evaluation)
         for i, arm in enumerate(self.arms):
             for j, pol in enumerate(arm.policies):
                 try:
@@ -283,6 +302,25 @@ class Scenario(Strict):
                 except KeyedValueError as exc:
                     raise KeyedValueError(f"arms[{i}].policies[{j}].{exc.key}", str(exc)) from None
         return self
+
+    def _check_evaluation(self, ev: Evaluation) -> None:
+        arms = {a.name: a for a in self.arms}
+        if ev.arm not in arms:
+            raise KeyedValueError("evaluation.arm", f"'{ev.arm}' is not an arm (arms: {_names(self.arms)})")
+        policies = arms[ev.arm].policies
+        if ev.program >= len(policies) or not hasattr(policies[ev.program], "cohort_size"):
+            kinds = ", ".join(f"{i}: {p.type}" for i, p in enumerate(policies)) or "none"
+            raise KeyedValueError(
+                "evaluation.program",
+                f"must index a training program of arm '{ev.arm}' (its policies: {kinds})",
+            )
+        need = ev.assignment_month + ev.window_months + ev.follow_up_months
+        if need > self.months:
+            raise KeyedValueError(
+                "evaluation.follow_up_months",
+                f"assignment_month + window_months + follow_up_months = {need} exceeds months "
+                f"({self.months})",
+            )
 
     @property
     def reference_arm(self) -> str:
