@@ -128,8 +128,9 @@ PROGRAM_TARGETS = (
         -100.0,
         41.0,
         kind="upper_bound",
-    ,
-        note="an upper bound only; the model's reduction is far smaller: program hires are a small share of members' staff"),
+        note="an upper bound only; the model's reduction is far smaller (program hires are a small "
+        "share of members' staff)",
+    ),
 )
 
 
