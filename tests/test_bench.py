@@ -9,7 +9,13 @@ def test_bench_json_has_the_promised_figures():
     res = run_cli("bench", "--workers", "2000", "--months", "6", "--json")
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
-    for key in ("worker_months_per_s", "seconds", "peak_mb", "mesa_boltzmann_agent_steps_per_s", "ratio_vs_mesa"):
+    for key in (
+        "worker_months_per_s",
+        "seconds",
+        "peak_mb",
+        "mesa_boltzmann_agent_steps_per_s",
+        "ratio_vs_mesa",
+    ):
         assert data[key] > 0
     assert data["workers"] == 2000 and data["months"] == 24 + 6
     assert set(data["arms"]) == {"sector_partnership", "single_employer"}

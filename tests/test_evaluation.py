@@ -55,8 +55,19 @@ def test_evaluate_writes_the_promised_files(tmp_path):
     res = run_cli("evaluate", str(EVAL), "--out", str(tmp_path / "ev"), "--jobs", "2")
     assert res.returncode == 0, res.stderr
     yearly = pd.read_csv(tmp_path / "ev" / "impacts.csv")
-    for col in ("year", "treatment_earnings", "control_earnings", "earnings_impact", "earnings_impact_pct", "ci_low", "ci_high",
-                "employment_impact_pp", "in_sector_impact_pp", "credential_impact_pp", "true_effect"):
+    for col in (
+        "year",
+        "treatment_earnings",
+        "control_earnings",
+        "earnings_impact",
+        "earnings_impact_pct",
+        "ci_low",
+        "ci_high",
+        "employment_impact_pp",
+        "in_sector_impact_pp",
+        "credential_impact_pp",
+        "true_effect",
+    ):
         assert col in yearly.columns
     assert list(yearly["year"]) == [1, 2]
     q = pd.read_csv(tmp_path / "ev" / "impacts_quarterly.csv")
@@ -76,7 +87,11 @@ def test_evaluate_without_an_evaluation_block_is_a_clear_error(tmp_path):
 
 
 def test_bad_evaluation_block_names_the_key(tmp_path):
-    text = EVAL.read_text().replace("follow_up_months: 24", "follow_up_months: 40").replace("extends: small.yaml", f"extends: {DATA / 'small.yaml'}")
+    text = (
+        EVAL.read_text()
+        .replace("follow_up_months: 24", "follow_up_months: 40")
+        .replace("extends: small.yaml", f"extends: {DATA / 'small.yaml'}")
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
     res = run_cli("check", str(bad))
@@ -85,7 +100,9 @@ def test_bad_evaluation_block_names_the_key(tmp_path):
 
 @pytest.mark.slow
 def test_evidence_reduced_run_writes_its_table(tmp_path):
-    res = run_cli("evidence", "--replications", "2", "--out", str(tmp_path / "evd"), "--docs", str(tmp_path / "V.md"))
+    res = run_cli(
+        "evidence", "--replications", "2", "--out", str(tmp_path / "evd"), "--docs", str(tmp_path / "V.md")
+    )
     assert res.returncode == 0, res.stderr
     table = pd.read_csv(tmp_path / "evd" / "evidence.csv")
     assert {"target", "source", "low", "high", "simulated", "passed"} <= set(table.columns)

@@ -163,8 +163,17 @@ def run(
         results.summary.to_csv(tmp / "summary.csv", index=False)
         comparison.to_csv(tmp / "comparison.csv", index=False)
         results.series.to_parquet(tmp / "timeseries.parquet", index=False)
-        write_report(str(tmp / "report.html"), sc, results.summary, results.series, comparison)
+        if not results.targets.empty:
+            results.targets.to_csv(tmp / "target_sectors.csv", index=False)
+        write_report(
+            str(tmp / "report.html"), sc, results.summary, results.series, comparison, results.targets
+        )
     print_comparison(comparison, sc.reference_arm)
+    for t in results.targets.itertuples():
+        out_console.print(
+            f"arm '{t.arm}': target_sector auto -> '{t.target_sector}' (the needs assessment's top sector, "
+            f"score {t.assessment_score:+.2f}; `sectorsim assess {file}` shows why)"
+        )
     files = "report.html, summary.csv, comparison.csv, timeseries.parquet"
     err_console.print(f"done in {time.perf_counter() - start:.1f} s; wrote {out_dir}/ ({files})")
 
@@ -255,6 +264,95 @@ def print_impacts(yearly, costs) -> None:  # noqa: ANN001 - DataFrames
         f"cost per participant ${c.cost_per_participant:,.0f}; cumulative gain per treatment member "
         f"${c.cumulative_earnings_gain:,.0f} over {c.follow_up_years} years; "
         f"benefit-cost ratio {c.benefit_cost_ratio:.2f}"
+    )
+
+
+@app.command()
+def assess(
+    file: ScenarioArg,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: results/<scenario name>/assessment).", show_default=False),
+    ] = None,
+) -> None:
+    """Regional needs assessment: rank sectors by concentration, growth, ladders, vacancies, turnover.
+
+    Writes assessment.csv (sectors with every part of the score), assessment_areas.csv and report.html.
+    """
+    from sectorsim.assessment import assess as run_assess
+    from sectorsim.report import write_assessment_report
+    from sectorsim.scenario import load_scenario
+
+    sc = load_scenario(file)
+    out_dir = out or Path("results") / sc.name / "assessment"
+    with staged_output(out_dir) as tmp:
+        sectors, areas = run_assess(sc)
+        sectors.to_csv(tmp / "assessment.csv", index=False)
+        areas.to_csv(tmp / "assessment_areas.csv", index=False)
+        write_assessment_report(str(tmp / "report.html"), sc, sectors, areas)
+    table = Table(
+        title=f"Needs assessment of '{sc.name}': sectors ranked (points = weight x standardized part)"
+    )
+    cols = [
+        "rank",
+        "sector",
+        "score",
+        "LQ",
+        "growth %/yr",
+        "ladder gain",
+        "vacancy %",
+        "turnover",
+        "could climb",
+    ]
+    for c in cols:
+        table.add_column(c, justify="left" if c == "sector" else "right")
+    for r in sectors.itertuples():
+        table.add_row(
+            str(r.rank),
+            r.sector,
+            f"{r.score:+.2f}",
+            f"{r.location_quotient:.2f} ({r.points_location_quotient:+.2f})",
+            f"{100 * r.growth:+.1f} ({r.points_growth:+.2f})",
+            f"{100 * r.wage_gain:.0f}% ({r.points_wage_gain:+.2f})",
+            f"{100 * r.vacancy_rate:.1f} ({r.points_vacancy_rate:+.2f})",
+            f"{r.turnover:.2f} ({r.points_turnover:+.2f})",
+            f"{100 * r.climb_share:.0f}% ({r.points_climb_share:+.2f})",
+        )
+    out_console.print(table)
+    err_console.print(f"wrote {out_dir}/ (assessment.csv, assessment_areas.csv, report.html)")
+
+
+@app.command("init-region")
+def init_region(
+    qcew: Annotated[
+        Path, typer.Option(help="QCEW extract (CSV): employment and wages by county and industry.")
+    ],
+    oews: Annotated[Path, typer.Option(help="OEWS extract (CSV): wages by occupation.")],
+    commuting: Annotated[Path, typer.Option(help="County-to-county commuting flows (CSV).")],
+    out: Annotated[Path, typer.Option(help="Scenario file to write.")],
+    name: Annotated[str, typer.Option(help="Scenario name (letters, digits, _ and -).")] = "my_region",
+    workers: Annotated[int, typer.Option(min=100, max=50_000_000, help="Simulated labor force.")] = 20_000,
+    force: Annotated[bool, typer.Option(help="Overwrite --out if it exists.")] = False,
+) -> None:
+    """Build a scenario from public-statistics extracts (QCEW, OEWS, commuting flows)."""
+    import yaml
+
+    from sectorsim.region_import import HEADER, build_scenario
+    from sectorsim.scenario.loading import validate
+
+    if out.exists() and not force:
+        raise InputError(str(out), "--out", "exists; pass --force to overwrite")
+    raw = build_scenario(qcew, oews, commuting, name=name, workers=workers)
+    validate(raw, str(out))  # the scenario must be valid before anything is written
+    text = HEADER + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=110)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    sectors = ", ".join(s["name"] for s in raw["sectors"])
+    out_console.print(
+        f"wrote {out}: {len(raw['region']['areas'])} areas, sectors {sectors}; "
+        f"check it with `sectorsim check {out}`"
     )
 
 

@@ -88,6 +88,7 @@ class SectorModel(mesa.Model):
         study_access: Run the scenario's randomized evaluation in this run: True gives the
             treatment group access, False bars it too (the counterfactual). None: no study.
         study_members: Replay these applicants and assignments (the counterfactual run).
+        no_policies: Ignore the arm's policies (the baseline of the needs assessment).
     """
 
     def __init__(
@@ -98,6 +99,7 @@ class SectorModel(mesa.Model):
         rng: int | None = None,
         study_access: bool | None = None,
         study_members: Members | None = None,
+        no_policies: bool = False,
     ) -> None:
         seed = scenario.seed if rng is None else int(rng)
         super().__init__(rng=seed)
@@ -124,7 +126,8 @@ class SectorModel(mesa.Model):
         self.group_bias = np.array([g.hiring_bias for g in scenario.groups])
         self.n_rungs = self.employers.n_rungs
         self.flows = MonthFlows(self.n_sectors)
-        self.policies = build_policies(self.arm.policies, self)
+        self.chosen_targets: list[dict] = []
+        self.policies = build_policies([] if no_policies else self.arm.policies, self)
         self.study: Study | None = None
         if study_access is not None and scenario.evaluation is not None:
             self.study = Study(scenario.evaluation, self, members=study_members, access=study_access)

@@ -134,6 +134,16 @@ def differences_figure(comparison: pd.DataFrame, reference: str, metrics: list[s
     return fig
 
 
+def _auto_targets_html(targets: pd.DataFrame | None) -> str:
+    if targets is None or targets.empty:
+        return ""
+    items = "".join(
+        f"<li>arm <b>{html.escape(t.arm)}</b>: <b>{html.escape(t.target_sector)}</b> (score {t.assessment_score:+.2f})</li>"
+        for t in targets.itertuples()
+    )
+    return f"<p><code>target_sector: auto</code> chose, by the regional needs assessment (<code>sectorsim assess</code>):</p><ul>{items}</ul>"
+
+
 def comparison_table(comparison: pd.DataFrame, reference: str, metrics: list[str]) -> str:
     """HTML table: one row per metric, per arm 'mean [CI]' and 'difference [CI]'."""
     arms = list(comparison["arm"].drop_duplicates())
@@ -154,7 +164,12 @@ def comparison_table(comparison: pd.DataFrame, reference: str, metrics: list[str
 
 
 def write_report(
-    path: str, scenario: Scenario, summary: pd.DataFrame, series: pd.DataFrame, comparison: pd.DataFrame
+    path: str,
+    scenario: Scenario,
+    summary: pd.DataFrame,
+    series: pd.DataFrame,
+    comparison: pd.DataFrame,
+    targets: pd.DataFrame | None = None,
 ) -> None:
     """Write the self-contained HTML report."""
     ref = scenario.reference_arm
@@ -191,7 +206,7 @@ th:first-child{{text-align:left}}small{{color:#666}}</style></head><body>
 <h1>{html.escape(scenario.name)}</h1><p>{html.escape(scenario.description)}</p>
 <p>{scenario.n_workers:,} workers; {scenario.burn_in} months of burn-in, then {scenario.months} months under
 each arm's policies; {scenario.replications} replications, paired by seed (common random numbers).</p>
-<h2>Arms</h2><ul>{arms}</ul>
+<h2>Arms</h2><ul>{arms}</ul>{_auto_targets_html(targets)}
 <h2>Outcomes over the policy horizon</h2>
 <p>Each cell: mean over replications [95% CI]; for arms other than the reference, the paired
 difference from <b>{html.escape(ref)}</b> in bold [95% CI]. An interval that excludes 0 means the policy's
@@ -269,6 +284,75 @@ intervals pool individual sampling and replication variation (docs/ODD.md, 'Eval
 <h2>Cost and benefit</h2>{cb}
 <p>The cumulative earnings gain is per treatment-group member over the follow-up; the benefit-cost ratio divides it
 by the cost per participant. The true effect compares the treated with themselves in the same run without access.</p>
+</body></html>"""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(page)
+
+
+def assessment_figures(sectors: pd.DataFrame, scenario: Scenario) -> list[plt.Figure]:
+    """Concentration vs growth bubble chart, and a ladder chart per sector."""
+    fig1, ax = plt.subplots(figsize=(6.5, 4))
+    size = 1200 * sectors["employment"] / sectors["employment"].max()
+    ax.scatter(sectors["location_quotient"], 100 * sectors["growth"], s=size, alpha=0.5)
+    for r in sectors.itertuples():
+        ax.annotate(f"{r.rank}. {r.sector}", (r.location_quotient, 100 * r.growth), ha="center", fontsize=8)
+    ax.axvline(1.0, color="grey", lw=0.8, ls=":")
+    ax.axhline(0.0, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel("location quotient (1 = as concentrated as the reference economy)")
+    ax.set_ylabel("employment growth (% per year)")
+    ax.set_title("Concentration vs growth (bubble size: employment)")
+    n = len(scenario.sectors)
+    fig2, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.2), sharey=True, squeeze=False)
+    for ax, sector in zip(axes[0], scenario.sectors, strict=True):
+        wages = [r.wage for r in sector.ladder]
+        ax.bar(range(len(wages)), wages, color=plt.cm.viridis(np.linspace(0.2, 0.8, len(wages))))
+        ax.set_xticks(
+            range(len(wages)),
+            [textwrap.fill(f"{r.name} (L{r.credential})", 12) for r in sector.ladder],
+            fontsize=7,
+        )
+        ax.set_title(sector.name, fontsize=9)
+    axes[0][0].set_ylabel("monthly wage ($); L = credential level")
+    fig2.suptitle("Career ladders")
+    return [fig1, fig2]
+
+
+def write_assessment_report(
+    path: str, scenario: Scenario, sectors: pd.DataFrame, areas: pd.DataFrame
+) -> None:
+    """Write the needs-assessment report with the score's parts visible."""
+    parts = ["rank", "sector", "score"] + [c for c in sectors.columns if c.startswith("points_")]
+    measures = [
+        "sector",
+        "employment",
+        "location_quotient",
+        "growth",
+        "entry_wage",
+        "top_wage",
+        "wage_gain",
+        "vacancy_rate",
+        "fill_months",
+        "turnover",
+        "climb_share",
+    ]
+    imgs = "".join(
+        f'<p><img src="data:image/png;base64,{_png(f)}"></p>' for f in assessment_figures(sectors, scenario)
+    )
+    w = scenario.assessment.weights.model_dump()
+    weights = ", ".join(f"{k} {v:+g}" for k, v in w.items())
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Needs assessment: {html.escape(scenario.name)}</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}</style></head><body>
+<h1>Regional needs assessment: {html.escape(scenario.name)}</h1>
+<p>Which sector should a partnership target? Measured on the simulated baseline (no policy) over
+{scenario.assessment.months} months after burn-in, {scenario.assessment.replications} seeds. Top-ranked:
+<b>{html.escape(str(sectors.loc[0, "sector"]))}</b>.</p>
+<h2>Ranking and the score's parts</h2><p>Score = sum of weight × standardized part (weights: {html.escape(weights)}).
+Each column 'points_x' is one part's contribution.</p>
+{sectors[parts].to_html(index=False, float_format=lambda v: f"{v:,.2f}")}
+<h2>Measures</h2>{sectors[measures].to_html(index=False, float_format=lambda v: f"{v:,.3f}")}
+{imgs}
+<h2>By area</h2>{areas.to_html(index=False, float_format=lambda v: f"{v:,.2f}")}
 </body></html>"""
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(page)

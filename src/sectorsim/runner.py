@@ -40,6 +40,7 @@ class RunResult:
     seed: int
     summary: dict[str, float]
     series: pd.DataFrame
+    targets: list[dict]
 
 
 def run_one(scenario: Scenario, arm: str, seed: int, replication: int = 0) -> RunResult:
@@ -55,7 +56,7 @@ def run_one(scenario: Scenario, arm: str, seed: int, replication: int = 0) -> Ru
     bad = [k for k, v in summary.items() if not np.isfinite(v)]
     if bad or not np.isfinite(series.to_numpy(dtype=float)).all():
         raise RuntimeError(f"non-finite outputs in arm '{arm}', seed {seed}: {bad or 'monthly series'}")
-    return RunResult(arm, replication, seed, summary, series)
+    return RunResult(arm, replication, seed, summary, series, model.chosen_targets)
 
 
 def _task(scenario: Scenario, arm: str, replication: int) -> RunResult:
@@ -69,6 +70,7 @@ class ScenarioResults:
     scenario: Scenario
     summary: pd.DataFrame
     series: pd.DataFrame
+    targets: pd.DataFrame  # sectors chosen by `target_sector: auto` (arm, target_sector, score)
 
 
 def default_jobs() -> int:
@@ -118,4 +120,9 @@ def run_scenario(
         ignore_index=True,
     )
     series = series[ID_COLUMNS + [c for c in series.columns if c not in ID_COLUMNS]]
-    return ScenarioResults(scenario=scenario, summary=summary, series=series)
+    targets = pd.DataFrame(
+        [t for r in results for t in r.targets], columns=["arm", "target_sector", "assessment_score"]
+    )
+    return ScenarioResults(
+        scenario=scenario, summary=summary, series=series, targets=targets.drop_duplicates()
+    )

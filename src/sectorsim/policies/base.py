@@ -39,6 +39,20 @@ class PolicyBase(BaseModel):
         """Check names the policy refers to against the scenario (overridden where needed)."""
 
 
+def resolve_target(model: SectorModel, name: str) -> int:
+    """Index of a policy's target sector; ``auto`` takes the needs assessment's top-ranked sector.
+
+    The choice is recorded in ``model.chosen_targets`` so outputs can say which sector was chosen.
+    """
+    if name != "auto":
+        return model.sector_index[name]
+    from sectorsim.assessment import top_sector
+
+    chosen, score = top_sector(model.config)
+    model.chosen_targets.append({"arm": model.arm.name, "target_sector": chosen, "assessment_score": score})
+    return model.sector_index[chosen]
+
+
 def check_member(value: str | None, allowed: set[str], what: str, key: str) -> None:
     """Raise a KeyedValueError naming the allowed values when ``value`` is not one of them."""
     if value is not None and value not in allowed:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from sectorsim.policies.base import Policy, PolicyBase, check_member
+from sectorsim.policies.base import Policy, PolicyBase, check_member, resolve_target
 from sectorsim.streams import INIT_MONTH
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class JobQualityConfig(PolicyBase):
 
     def check_names(self, *, sectors: set[str], groups: set[str], areas: set[str], arm: str) -> None:
         """Check the target sector exists."""
-        check_member(self.target_sector, sectors, "target_sector", "target_sector")
+        check_member(self.target_sector, sectors | {"auto"}, "target_sector", "target_sector")
 
 
 class JobQuality(Policy):
@@ -52,7 +52,7 @@ class JobQuality(Policy):
     def start(self, model: SectorModel) -> None:
         """Choose participants within the budget and apply their improvements."""
         cfg, e = self.config, model.employers
-        s = model.sector_index[cfg.target_sector]
+        s = resolve_target(model, cfg.target_sector)
         self.budget = cfg.budget
         rows = np.flatnonzero(e.sector == s)
         u = model.streams.uniform("job_quality.join", INIT_MONTH, e.key[rows])

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sectorsim.policies.base import Policy, PolicyBase, check_member
+from sectorsim.policies.base import Policy, PolicyBase, check_member, resolve_target
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
@@ -70,7 +70,9 @@ class Credential(_Block):
 class TrainingProgramConfig(PolicyBase):
     """Parameters every training program has (defaults are overridden per policy)."""
 
-    target_sector: str = Field(description="Sector whose credential the program awards.")
+    target_sector: str = Field(
+        description="Sector whose credential the program awards; 'auto': the needs assessment's top sector."
+    )
     budget: Money = Field(2_000_000.0, description="Public budget ($).")
     employer_contribution: Annotated[float, Field(ge=0.0, le=5.0)] = Field(
         0.0, description="Employer money pooled in, as a share of the public budget."
@@ -98,7 +100,7 @@ class TrainingProgramConfig(PolicyBase):
 
     def check_names(self, *, sectors: set[str], groups: set[str], areas: set[str], arm: str) -> None:
         """Check the target sector, groups and areas exist in the scenario."""
-        check_member(self.target_sector, sectors, "target_sector", "target_sector")
+        check_member(self.target_sector, sectors | {"auto"}, "target_sector", "target_sector")
         for g in self.eligibility.groups or []:  # loop: group names in the config
             check_member(g, groups, "group", "eligibility.groups")
         for a in self.areas or []:  # loop: area names in the config
@@ -112,7 +114,7 @@ class TrainingProgram(Policy):
 
     def __init__(self, config: TrainingProgramConfig, pid: int, model: SectorModel) -> None:
         super().__init__(config, pid, model)
-        self.sector = model.sector_index[config.target_sector]
+        self.sector = resolve_target(model, config.target_sector)
         names = config.areas or list(model.area_index)
         chosen = [model.area_index[a] for a in names]  # loop: area names in the config
         self.area_mask = np.isin(np.arange(len(model.area_index)), chosen)

@@ -198,7 +198,8 @@ def step(model: SectorModel) -> None:
     accept_u = model.streams.uniform_pair("offer.accept", model.month, wkey, ekey)
     # applications in (vacancy, best score first) order, once; rounds walk this order
     order = np.lexsort((-score, app_s))
-    app_w, app_s, emp, offered, accept_u = (x[order] for x in (app_w, app_s, emp, offered, accept_u))
+    app_w, app_s, emp = app_w[order], app_s[order], emp[order]
+    offered, accept_u = offered[order], accept_u[order]
     alive = np.ones(app_w.size, bool)
     worker_done = np.zeros(w.n, bool)
     slot_done = np.zeros(cells["emp"].size, bool)

@@ -216,6 +216,29 @@ class Disparity(Strict):
     reference_group: str | None = Field(None, description="Default: the first group listed.")
 
 
+class AssessmentWeights(Strict):
+    """Weights of the assessment score's parts (each part is standardized across sectors)."""
+
+    location_quotient: float = Field(1.0, ge=-10, le=10)
+    growth: float = Field(1.0, ge=-10, le=10)
+    wage_gain: float = Field(1.0, ge=-10, le=10)
+    vacancy_rate: float = Field(0.5, ge=-10, le=10)
+    turnover: float = Field(-0.5, ge=-10, le=10)
+    climb_share: float = Field(0.5, ge=-10, le=10)
+
+
+class Assessment(Strict):
+    """Regional needs assessment settings (``sectorsim assess``, ``target_sector: auto``)."""
+
+    months: int = Field(24, ge=1, le=600, description="Baseline months simulated after burn-in.")
+    replications: int = Field(2, ge=1, le=100)
+    reference_shares: dict[str, Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
+        default_factory=dict,
+        description="Reference economy's employment share by sector name (default: the scenario's own).",
+    )
+    weights: AssessmentWeights = AssessmentWeights()
+
+
 class Evaluation(Strict):
     """An in-silico randomized evaluation of one program (see sectorsim.evaluation)."""
 
@@ -261,6 +284,7 @@ class Scenario(Strict):
     arms: list[Arm] = Field(min_length=1)
     reference: str | None = Field(None, description="Reference arm; default: the first arm.")
     evaluation: Evaluation | None = None
+    assessment: Assessment = Assessment()
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
@@ -281,6 +305,12 @@ class Scenario(Strict):
                 "disparity.reference_group",
                 f"'{self.disparity.reference_group}' is not a group (groups: {', '.join(sorted(groups))})",
             )
+        for name in self.assessment.reference_shares:
+            if name not in sectors:
+                raise KeyedValueError(
+                    f"assessment.reference_shares.{name}",
+                    f"'{name}' is not a sector ({_names(self.sectors)})",
+                )
         for i, shock in enumerate(self.shocks):
             if shock.sector not in sectors:
                 raise KeyedValueError(
