@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -354,6 +355,120 @@ def init_region(
         f"wrote {out}: {len(raw['region']['areas'])} areas, sectors {sectors}; "
         f"check it with `sectorsim check {out}`"
     )
+
+
+@app.command()
+def sweep(
+    experiment: Annotated[
+        Path, typer.Argument(help="Experiment YAML file (experiments/*.yaml).", show_default=False)
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: results/sweeps/<experiment name>).", show_default=False),
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option(min=1, max=256, help="Local worker processes (default: all cores).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of a running dask.distributed scheduler (tcp://host:port).")
+    ] = None,
+    dask_local: Annotated[
+        int | None,
+        typer.Option("--dask-local", min=1, max=1024, help="Start a Dask LocalCluster with N workers."),
+    ] = None,
+) -> None:
+    """Run (or resume) a parameter sweep; every finished run is streamed to OUT/runs (Parquet).
+
+    Run again with the same --out to resume: finished runs are skipped. Then: sectorsim analyze OUT.
+    """
+    from sectorsim.runner import default_jobs
+    from sectorsim.sweep import load_experiment, run_sweep
+
+    if scheduler and dask_local:
+        raise InputError("--scheduler", "--dask-local", "give one of them, not both")
+    exp, raw = load_experiment(experiment)
+    out_dir = out or Path("results") / "sweeps" / exp.name
+    n_jobs = jobs or default_jobs()
+    where = (
+        f"Dask at {scheduler}"
+        if scheduler
+        else f"a Dask LocalCluster of {dask_local}"
+        if dask_local
+        else f"{n_jobs} process(es)"
+    )
+    err_console.print(f"sweep '{exp.name}': method {exp.method}, writing to {out_dir}/runs, on {where}")
+    start = time.perf_counter()
+    with progress_bar(1, "runs") as bar:
+        task = bar.add_task("runs", total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        run_sweep(
+            exp,
+            raw,
+            out_dir,
+            jobs=n_jobs,
+            scheduler=scheduler,
+            dask_local=dask_local,
+            progress=report,
+            experiment_file=str(experiment),
+        )
+    from sectorsim.sweep import read_runs
+
+    runs = read_runs(out_dir)
+    failed = int((runs["error"] != "").sum())
+    msg = f"{len(runs):,} runs in {out_dir}/runs ({failed} failed); {time.perf_counter() - start:.1f} s"
+    err_console.print(msg + f"; next: sectorsim analyze {out_dir}")
+
+
+@app.command()
+def analyze(
+    folder: Annotated[Path, typer.Argument(help="A sweep's output folder.", show_default=False)],
+) -> None:
+    """Sensitivity indices (SALib) with CIs per output, and the share of variance that is replication noise.
+
+    Writes indices.csv, noise.csv and report.html into the folder.
+    """
+    import json
+
+    from sectorsim.report import write_sensitivity_report
+    from sectorsim.sweep import analyze as run_analyze
+    from sectorsim.sweep import output_table, read_runs
+
+    if not (folder / "experiment.json").is_file():
+        raise InputError(
+            str(folder), "", "not a sweep folder (no experiment.json); run sectorsim sweep first"
+        )
+    indices, noise = run_analyze(folder)
+    meta = json.loads((folder / "experiment.json").read_text())
+    tables = output_table(meta, read_runs(folder))
+    with staged_output(folder / "analysis") as tmp:
+        indices.to_csv(tmp / "indices.csv", index=False)
+        noise.to_csv(tmp / "noise.csv", index=False)
+        write_sensitivity_report(str(tmp / "report.html"), meta, indices, noise, tables)
+    for f in ("indices.csv", "noise.csv", "report.html"):
+        (folder / "analysis" / f).replace(folder / f)
+    (folder / "analysis").rmdir()
+    table = Table(title=f"Sensitivity ({meta['experiment']['method']}): largest index per output")
+    for c in ("output", "top parameter", "index", "value [95% CI]", "noise share of mean"):
+        table.add_column(c, justify="left" if c in ("output", "top parameter") else "right")
+    for out_name in noise["output"]:
+        sub = indices[(indices["output"] == out_name) & indices["index"].isin(["ST", "mu_star", "spearman"])]
+        nz = noise[noise["output"] == out_name].iloc[0]
+        if sub.empty:
+            table.add_row(escape(out_name), "–", "–", "–", f"{nz.noise_share_of_mean:.2f}")
+            continue
+        top = sub.loc[sub["value"].abs().idxmax()]
+        table.add_row(
+            escape(out_name),
+            escape(str(top.parameter)),
+            str(top["index"]),
+            f"{top.value:.3f} ± {top.conf:.3f}",
+            f"{nz.noise_share_of_mean:.2f}",
+        )
+    out_console.print(table)
+    err_console.print(f"wrote {folder}/indices.csv, noise.csv, report.html")
 
 
 @app.command()

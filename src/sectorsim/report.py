@@ -356,3 +356,101 @@ Each column 'points_x' is one part's contribution.</p>
 </body></html>"""
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(page)
+
+
+def sensitivity_figures(
+    indices: pd.DataFrame, meta: dict, tables: dict[str, pd.DataFrame]
+) -> list[plt.Figure]:
+    """Index bars with CIs per output; Morris mu*-sigma; each output against each parameter."""
+    figs = []
+    method = meta["experiment"]["method"]
+    outputs = list(tables)
+    names = meta["problem"]["names"]
+    short = [textwrap.fill(n.split(".")[-1] if n.count(".") > 2 else n, 18) for n in names]
+    if method in ("sobol", "fast", "latin", "grid") and not indices.empty:
+        kinds = ["S1", "ST"] if method in ("sobol", "fast") else ["spearman"]
+        fig, axes = plt.subplots(
+            1, len(outputs), figsize=(3.6 * len(outputs), 3.4), sharey=True, squeeze=False
+        )
+        for ax, out in zip(axes[0], outputs, strict=True):
+            sub = indices[indices["output"] == out]
+            width = 0.8 / len(kinds)
+            for k, kind in enumerate(kinds):
+                rows = sub[sub["index"] == kind].set_index("parameter").reindex(names)
+                ax.bar(
+                    np.arange(len(names)) + k * width,
+                    rows["value"],
+                    width,
+                    yerr=rows["conf"].fillna(0),
+                    capsize=3,
+                    label=kind,
+                )
+            ax.set_xticks(
+                np.arange(len(names)) + width * (len(kinds) - 1) / 2,
+                short,
+                rotation=60,
+                fontsize=7,
+                ha="right",
+            )
+            ax.set_title(textwrap.fill(out, 30), fontsize=8)
+            ax.axhline(0, color="grey", lw=0.6)
+        axes[0][0].legend(fontsize=8)
+        fig.suptitle("Sensitivity indices (95% CI)", y=1.02)
+        figs.append(fig)
+    if method == "morris" and not indices.empty:
+        fig, axes = plt.subplots(1, len(outputs), figsize=(3.6 * len(outputs), 3.4), squeeze=False)
+        for ax, out in zip(axes[0], outputs, strict=True):
+            sub = indices[indices["output"] == out]
+            mu = sub[sub["index"] == "mu_star"].set_index("parameter").reindex(names)["value"]
+            sd = sub[sub["index"] == "sigma"].set_index("parameter").reindex(names)["value"]
+            ax.scatter(mu, sd)
+            for n, x, y in zip(short, mu, sd, strict=True):
+                ax.annotate(n, (x, y), fontsize=7)
+            ax.set_xlabel("mu*")
+            ax.set_ylabel("sigma")
+            ax.set_title(textwrap.fill(out, 30), fontsize=8)
+        fig.suptitle("Morris: mean |elementary effect| vs its spread", y=1.02)
+        figs.append(fig)
+    X = np.array(meta["X"], float)
+    fig, axes = plt.subplots(
+        len(outputs), len(names), figsize=(2.4 * len(names), 2.0 * len(outputs)), squeeze=False
+    )
+    for i, out in enumerate(outputs):
+        Y = tables[out].mean(axis=1).to_numpy(float)
+        for j in range(len(names)):
+            ax = axes[i][j]
+            ax.scatter(X[:, j], Y, s=6, alpha=0.6)
+            if i == len(outputs) - 1:
+                ax.set_xlabel(short[j], fontsize=7)
+            if j == 0:
+                ax.set_ylabel(textwrap.fill(out, 22), fontsize=7)
+            ax.tick_params(labelsize=6)
+    fig.suptitle("Outputs (mean over replications) against each parameter", y=1.0)
+    figs.append(fig)
+    return figs
+
+
+def write_sensitivity_report(
+    path: str, meta: dict, indices: pd.DataFrame, noise: pd.DataFrame, tables: dict[str, pd.DataFrame]
+) -> None:
+    """Write the sensitivity-analysis report."""
+    exp = meta["experiment"]
+    imgs = "".join(
+        f'<p><img src="data:image/png;base64,{_png(f)}"></p>'
+        for f in sensitivity_figures(indices, meta, tables)
+    )
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Sensitivity: {html.escape(exp["name"])}</title>
+<style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}</style></head><body>
+<h1>Sensitivity analysis: {html.escape(exp["name"])}</h1><p>{html.escape(exp["description"])}</p>
+<p>Method {html.escape(exp["method"])}, {len(meta["X"]):,} samples x {len(meta["arms"])} arms x {exp["replications"]} replications
+(common random numbers across arms and samples). Indices are computed on each sample's mean over replications.</p>
+<h2>Replication noise</h2><p><i>noise_share</i>: share of the variance of single runs that is replication noise;
+<i>noise_share_of_mean</i>: share of the variance of the sample means that is still noise. When the latter is
+large (say above 0.2), the indices mostly describe noise: add replications.</p>
+{noise.to_html(index=False, float_format=lambda v: f"{v:,.4g}")}
+{imgs}
+<h2>Indices</h2>{indices.to_html(index=False, float_format=lambda v: f"{v:,.4f}")}
+</body></html>"""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(page)

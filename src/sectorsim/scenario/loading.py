@@ -139,8 +139,8 @@ def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    cls: type[BaseModel] | None = Scenario
+def _model_at(loc: tuple, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
+    cls: type[BaseModel] | None = root
     for el in loc:
         if cls is None:
             return None
@@ -170,15 +170,20 @@ def _format_loc(loc: tuple) -> str:
     return out
 
 
-def describe_error(err: dict[str, Any]) -> tuple[str, str]:
-    """Turn one pydantic error into (key path, message with what is allowed)."""
+def describe_error(err: dict[str, Any], root: type[BaseModel] = Scenario) -> tuple[str, str]:
+    """Turn one pydantic error into (key path, message with what is allowed).
+
+    Args:
+        err: One entry of ``ValidationError.errors()``.
+        root: The schema the location is relative to (a scenario, or an experiment).
+    """
     loc = tuple(err["loc"])
     key = _format_loc(loc)
     kind = err["type"]
     msg = err["msg"]
     given = err.get("input")
     if kind == "extra_forbidden":
-        parent = _model_at(loc[:-1])
+        parent = _model_at(loc[:-1], root)
         allowed = sorted(parent.model_fields) if parent else []
         near = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"; did you mean '{near[0]}'?" if near else ""
