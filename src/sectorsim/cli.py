@@ -471,6 +471,51 @@ def analyze(
     err_console.print(f"wrote {folder}/indices.csv, noise.csv, report.html")
 
 
+@app.command("app")
+def workshop_app(
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(help="Scenario whose region the app uses (default: scenarios/default.yaml)."),
+    ] = None,
+    port: Annotated[int, typer.Option(min=1024, max=65535, help="Port to listen on.")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1: this machine only).")] = "127.0.0.1",
+) -> None:
+    """Workshop app in the browser: one region, two policies, side by side, live (Mesa SolaraViz).
+
+    Open http://HOST:PORT/ after it starts. Works offline (front-end assets are served locally).
+    """
+    import os
+    import subprocess
+
+    if scenario is not None:
+        from sectorsim.scenario import load_scenario
+
+        load_scenario(scenario)  # a bad file is reported here, as for every other command
+    env = {**os.environ}
+    if scenario is not None:
+        env["SECTORSIM_APP_SCENARIO"] = str(scenario.resolve())
+    err_console.print(f"workshop app on http://{host}:{port}/  (Ctrl-C stops it)")
+    cmd = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "sectorsim.app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+        "--log-level",
+        "warning",
+    ]
+    try:
+        raise typer.Exit(subprocess.call(cmd, env=env))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
 @app.command()
 def calibration(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")] = Path("scenarios/default.yaml"),

@@ -1,0 +1,105 @@
+"""The workshop app in a real headless browser (Debian's chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "results" / "screenshots"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def app_url():
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sectorsim", "app", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(url, timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the app did not start within 90 s")
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def chart_pixels(page) -> list[bytes]:
+    """Each chart as rendered on screen (the img elements hold blob: URLs, so compare pixels)."""
+    charts = page.locator("img")
+    return [charts.nth(i).screenshot() for i in range(charts.count())]
+
+
+@pytest.mark.slow
+def test_app_renders_both_sides_and_steps_live(app_url):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        page = browser.new_page(viewport={"width": 1600, "height": 1400})
+        page.goto(app_url)
+        page.get_by_text("What to notice").first.wait_for(timeout=90_000)
+        page.wait_for_function("document.querySelectorAll('img').length >= 5", timeout=60_000)
+        page.wait_for_timeout(1000)
+        before = chart_pixels(page)
+        assert len(before) >= 5, "five charts (difference, earnings, turnover, employment, pathway)"
+        body = page.inner_text("body")
+        assert "single_employer" in body and "sector_partnership" in body, "both sides' policies are shown"
+        for month in range(1, 7):
+            page.get_by_role("button", name="Step").click()
+            page.get_by_text(f"month {month} of").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        after = chart_pixels(page)
+        page.screenshot(path=str(SCREENSHOTS / "workshop_app.png"), full_page=True)
+        browser.close()
+    assert len(after) == len(before)
+    assert all(len(img) > 5_000 for img in after), "every chart has content"
+    changed = sum(a != b for a, b in zip(before, after, strict=True))
+    assert changed >= 4, f"only {changed} of {len(after)} charts changed after six steps"
+    assert (SCREENSHOTS / "workshop_app.png").stat().st_size > 20_000
+    assert shutil.which("chromium") or Path(CHROMIUM).exists()
