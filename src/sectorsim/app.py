@@ -83,26 +83,27 @@ def EarningsByGroup(model: WorkshopModel) -> None:
     solara.FigureMatplotlib(fig, format="png")
 
 
+def _two_sided_line(model: WorkshopModel, key: str, title: str, ylabel: str) -> None:
+    """One measure over time, left (solid) and right (dashed)."""
+    fig, ax = _figure(title, ylabel)
+    for side in ("left", "right"):
+        ax.plot(_series(model, side, key), label=_label(model, side), **STYLE[side])
+    ax.legend(fontsize=7)
+    solara.FigureMatplotlib(fig, format="png")
+
+
 @solara.component
 def Turnover(model: WorkshopModel) -> None:
     """Employer turnover, both sides."""
     update_counter.get()
-    fig, ax = _figure("Employer turnover", "separations per job per year")
-    for side in ("left", "right"):
-        ax.plot(_series(model, side, "turnover"), label=_label(model, side), **STYLE[side])
-    ax.legend(fontsize=7)
-    solara.FigureMatplotlib(fig, format="png")
+    _two_sided_line(model, "turnover", "Employer turnover", "separations per job per year")
 
 
 @solara.component
 def Employment(model: WorkshopModel) -> None:
     """Employment rate, both sides."""
     update_counter.get()
-    fig, ax = _figure("Employment", "share of workers with a job")
-    for side in ("left", "right"):
-        ax.plot(_series(model, side, "employment_rate"), label=_label(model, side), **STYLE[side])
-    ax.legend(fontsize=7)
-    solara.FigureMatplotlib(fig, format="png")
+    _two_sided_line(model, "employment_rate", "Employment", "share of workers with a job")
 
 
 @solara.component

@@ -58,6 +58,11 @@ def _fmix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return x
 
 
+def _unit(bits: NDArray[np.uint64]) -> NDArray[np.float64]:
+    """Top 53 bits as a uniform on the open interval (0, 1)."""
+    return ((bits >> _S11).astype(np.float64) + 0.5) * _INV53
+
+
 @lru_cache(maxsize=1024)
 def stream_id(name: str) -> int:
     """Return a stable 64-bit identifier for a stream name (independent of PYTHONHASHSEED)."""
@@ -115,8 +120,7 @@ class Streams:
         Returns:
             float64 array shaped like ``keys``.
         """
-        bits = self._bits(name, month, keys, call)
-        return ((bits >> _S11).astype(np.float64) + 0.5) * _INV53
+        return _unit(self._bits(name, month, keys, call))
 
     def uniform_pair(
         self,
@@ -135,8 +139,7 @@ class Streams:
         b = np.asarray(keys_b).astype(np.uint64, copy=True)
         b *= _U_PAIR
         a ^= b
-        a = _fmix(a)
-        return ((a >> _S11).astype(np.float64) + 0.5) * _INV53
+        return _unit(_fmix(a))
 
     def normal(self, name: str, month: int, keys: NDArray[np.integer], call: int = 0) -> NDArray[np.float64]:
         """Standard normal draws by inverse CDF of :meth:`uniform`."""
