@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from conftest import make_scenario
 from sectorsim import Employer, SectorModel, Worker
@@ -73,3 +74,21 @@ def test_occupation_shock_removes_positions_and_lays_off(small_raw):
     s = m.sector_index["manufacturing"]
     assert m.employers.positions[m.employers.sector == s].sum() == 0
     assert not (m.employers.sector[m.workers.employer[m.workers.employer >= 0]] == s).any()
+
+
+def test_outcomes_by_area_of_residence_add_up(small_raw):
+    from sectorsim.outcomes import summarize
+
+    sc = make_scenario(small_raw)
+    m = SectorModel(scenario=sc, arm="single_employer", rng=3)
+    m.run()
+    out = summarize(m, m.datacollector.get_model_vars_dataframe())
+    by_area = [out[f"participants_area_{k}"] for k in ("central_county", "north_county", "river_county")]
+    assert sum(by_area) == int(m.workers.ever_enrolled.sum()) > 0
+    assert by_area[1] == by_area[2] == 0  # the grants recruit inside Central County's lines only
+    weights = [a.workers for a in sc.region.areas]
+    mean = sum(
+        w * out[f"earnings_area_{k}"]
+        for w, k in zip(weights, ("central_county", "north_county", "river_county"), strict=True)
+    ) / sum(weights)
+    assert mean == pytest.approx(out["earnings_mean"], rel=1e-9)

@@ -175,4 +175,12 @@ def summarize(model: SectorModel, series: pd.DataFrame) -> dict[str, float]:
         out["earnings_gap"] = 0.0
         out["employment_gap"] = 0.0
     out["earnings_gini"] = gini(mean_earn)
+    # by area of residence: who a program reaches, and whose earnings move (county lines matter)
+    n_areas = len(cfg.region.areas)
+    area_n = np.maximum(np.bincount(w.area, minlength=n_areas), 1)
+    area_earn = np.bincount(w.area, weights=mean_earn, minlength=n_areas) / area_n
+    area_part = np.bincount(w.area, weights=w.ever_enrolled, minlength=n_areas)
+    for a, area in enumerate(cfg.region.areas):  # loop: areas
+        out[f"earnings_area_{slug(area.name)}"] = float(area_earn[a])
+        out[f"participants_area_{slug(area.name)}"] = float(area_part[a])
     return out
