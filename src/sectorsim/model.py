@@ -3,12 +3,14 @@
 Each month runs these steps in a fixed order (docs/ODD.md, 'Process overview and scheduling'):
 
 1. ``demand``       positions grow or shrink; shocks; layoffs where positions fell below staff
+   (evaluation)     random assignment of applicants, when a study runs
 2. policies         each active policy enrolls cohorts and sets its levers
 3. ``separations``  quits and discharges to non-employment; barrier shocks
 4. ``training``     progress, dropout, completion, credential award, placements
 5. ``advancement``  internal promotion up the ladder where credentials allow
 6. ``matching``     applications to vacancies within reach, employer ranking, offers
 7. ``earnings``     wages and this month's earnings (trainees earn less: lock-in)
+   (evaluation)     follow-up records of the study's applicants
 8. ``skills``       skill loss in long unemployment, gain on the job
 9. data collection  one row of the monthly series
 """
