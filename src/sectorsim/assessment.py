@@ -53,7 +53,7 @@ def _baseline_measures(scenario: Scenario, seed: int) -> tuple[pd.DataFrame, pd.
     sector_of = e.sector[w.employer[emp]]
     area_of = e.area[w.employer[emp]]
     filled = np.bincount(sector_of, minlength=model.n_sectors)
-    positions = np.array([e.positions[e.sector == s].sum() for s in range(model.n_sectors)])  # loop: sectors
+    positions = np.bincount(e.sector, weights=e.positions.sum(axis=1), minlength=model.n_sectors)
     max_rung = lad.n_rungs[sector_of] - 1
     rung = w.rung[emp]
     below_top = rung < max_rung
@@ -116,11 +116,9 @@ def assess(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     ref = ref / ref.sum()
     share = sectors["employment"] / sectors["employment"].sum()
     sectors["location_quotient"] = share / ref
-    areas["location_quotient"] = [
-        (row.employment / max(areas.loc[areas["area"] == row.area, "employment"].sum(), 1))
-        / ref[[s.name for s in scenario.sectors].index(row.sector)]
-        for row in areas.itertuples()  # loop: (sector, area) rows of a small table
-    ]
+    area_total = areas.groupby("area")["employment"].transform("sum").clip(lower=1)
+    ref_of = dict(zip([s.name for s in scenario.sectors], ref, strict=True))
+    areas["location_quotient"] = areas["employment"] / area_total / areas["sector"].map(ref_of)
     weights = a.weights.model_dump()
     sectors["score"] = 0.0
     for part in PARTS:  # loop: score parts

@@ -81,7 +81,7 @@ def staged_output(out: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def progress_bar(total: int, what: str) -> Progress:
+def progress_bar(what: str) -> Progress:
     """A progress bar with counts, elapsed time and ETA (quiet when stderr is not a terminal)."""
     return Progress(
         TextColumn(f"[bold]{what}"),
@@ -157,7 +157,7 @@ def run(
         f"{sc.n_workers:,} workers, {sc.total_months} months, {n_jobs} process{'es' if n_jobs > 1 else ''}"
     )
     start = time.perf_counter()
-    with staged_output(out_dir) as tmp, progress_bar(total, "runs") as bar:
+    with staged_output(out_dir) as tmp, progress_bar("runs") as bar:
         task = bar.add_task("runs", total=total)
         results = run_scenario(sc, jobs=n_jobs, progress=lambda _r: bar.advance(task))
         comparison = compare(results.summary, sc.reference_arm)
@@ -166,9 +166,7 @@ def run(
         results.series.to_parquet(tmp / "timeseries.parquet", index=False)
         if not results.targets.empty:
             results.targets.to_csv(tmp / "target_sectors.csv", index=False)
-        write_report(
-            str(tmp / "report.html"), sc, results.summary, results.series, comparison, results.targets
-        )
+        write_report(str(tmp / "report.html"), sc, results.series, comparison, results.targets)
     print_comparison(comparison, sc.reference_arm)
     for t in results.targets.itertuples():
         out_console.print(
@@ -214,7 +212,7 @@ def evaluate(
         f"(each with and without access), {n_jobs} process{'es' if n_jobs > 1 else ''}"
     )
     start = time.perf_counter()
-    with staged_output(out_dir) as tmp, progress_bar(sc.replications, "replications") as bar:
+    with staged_output(out_dir) as tmp, progress_bar("replications") as bar:
         task = bar.add_task("replications", total=sc.replications)
         runs = run_evaluation(sc, jobs=n_jobs, progress=lambda _r: bar.advance(task))
         yearly, quarterly = impacts(runs, 12), impacts(runs, 3)
@@ -398,7 +396,7 @@ def sweep(
     )
     err_console.print(f"sweep '{exp.name}': method {exp.method}, writing to {out_dir}/runs, on {where}")
     start = time.perf_counter()
-    with progress_bar(1, "runs") as bar:
+    with progress_bar("runs") as bar:
         task = bar.add_task("runs", total=None)
 
         def report(done: int, total: int) -> None:
@@ -443,13 +441,10 @@ def analyze(
     indices, noise = run_analyze(folder)
     meta = json.loads((folder / "experiment.json").read_text())
     tables = output_table(meta, read_runs(folder))
-    with staged_output(folder / "analysis") as tmp:
+    with staged_output(folder) as tmp:
         indices.to_csv(tmp / "indices.csv", index=False)
         noise.to_csv(tmp / "noise.csv", index=False)
         write_sensitivity_report(str(tmp / "report.html"), meta, indices, noise, tables)
-    for f in ("indices.csv", "noise.csv", "report.html"):
-        (folder / "analysis" / f).replace(folder / f)
-    (folder / "analysis").rmdir()
     table = Table(title=f"Sensitivity ({meta['experiment']['method']}): largest index per output")
     for c in ("output", "top parameter", "index", "value [95% CI]", "noise share of mean"):
         table.add_column(c, justify="left" if c in ("output", "top parameter") else "right")
@@ -567,7 +562,7 @@ def evidence(
     n_jobs = jobs or default_jobs()
     steps = 1 + len({t.scenario for t in PROGRAM_TARGETS})
     start = time.perf_counter()
-    with staged_output(out) as tmp, progress_bar(steps, "evidence") as bar:
+    with staged_output(out) as tmp, progress_bar("evidence") as bar:
         task = bar.add_task("evidence", total=steps)
         table = evidence_table(replications=replications, jobs=n_jobs, progress=lambda _s: bar.advance(task))
         table.to_csv(tmp / "evidence.csv", index=False)

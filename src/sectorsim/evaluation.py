@@ -300,6 +300,7 @@ def subgroup_impacts(runs: list[StudyRun], scenario: Scenario) -> pd.DataFrame:
     for g, group in enumerate(scenario.groups):  # loop: groups
         yearly = impacts(runs, 12, mask=lambda run, g=g: run.groups == g)
         per_rep_mean = yearly["earnings_impact"].mean()
+        y2 = yearly.iloc[1] if len(yearly) > 1 else pd.Series(float("nan"), index=yearly.columns)
         rows.append(
             {
                 "group": group.name,
@@ -307,11 +308,9 @@ def subgroup_impacts(runs: list[StudyRun], scenario: Scenario) -> pd.DataFrame:
                 "n_control": float(yearly["n_control"].iloc[0]),
                 "annual_earnings_impact": float(per_rep_mean),
                 "annual_earnings_impact_pct": float(yearly["earnings_impact_pct"].mean()),
-                "year2_earnings_impact": float(yearly["earnings_impact"].iloc[1])
-                if len(yearly) > 1
-                else float("nan"),
-                "year2_ci_low": float(yearly["ci_low"].iloc[1]) if len(yearly) > 1 else float("nan"),
-                "year2_ci_high": float(yearly["ci_high"].iloc[1]) if len(yearly) > 1 else float("nan"),
+                "year2_earnings_impact": float(y2["earnings_impact"]),
+                "year2_ci_low": float(y2["ci_low"]),
+                "year2_ci_high": float(y2["ci_high"]),
                 "true_annual_effect": float(yearly["true_effect"].mean()),
             }
         )

@@ -131,16 +131,16 @@ def summarize(model: SectorModel, series: pd.DataFrame) -> dict[str, float]:
         "employment_rate": float(emp_share.mean()),
         "unemployment_rate": float(h["unemployment_rate"].mean()),
     }
-    employed_total = float(h["employed_engaged"].sum())
+    engaged_filled = float(h["employed_engaged"].sum())
     filled_total = sum(float(h[f"employed_{slug(s.name)}"].sum()) for s in cfg.sectors)
     out["turnover_rate"] = 12.0 * _ratio(float(h["separations"].sum()), filled_total)
     for s in cfg.sectors:  # loop: sectors
         k = slug(s.name)
         out[f"turnover_{k}"] = 12.0 * _ratio(h[f"separations_{k}"].sum(), h[f"employed_{k}"].sum())
         out[f"separation_rate_{k}"] = out[f"turnover_{k}"] / 12.0
-    out["turnover_engaged"] = 12.0 * _ratio(h["separations_engaged"].sum(), employed_total)
+    out["turnover_engaged"] = 12.0 * _ratio(h["separations_engaged"].sum(), engaged_filled)
     out["turnover_not_engaged"] = 12.0 * _ratio(
-        h["separations"].sum() - h["separations_engaged"].sum(), filled_total - employed_total
+        h["separations"].sum() - h["separations_engaged"].sum(), filled_total - engaged_filled
     )
     out["turnover_cost"] = float(h["turnover_cost"].sum())
     out["vacancy_fill_months"] = _ratio(h["vacancies"].mean(), h["hires"].mean())

@@ -166,7 +166,6 @@ def comparison_table(comparison: pd.DataFrame, reference: str, metrics: list[str
 def write_report(
     path: str,
     scenario: Scenario,
-    summary: pd.DataFrame,
     series: pd.DataFrame,
     comparison: pd.DataFrame,
     targets: pd.DataFrame | None = None,

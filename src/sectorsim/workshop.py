@@ -137,8 +137,8 @@ class WorkshopModel(mesa.Model):
             m.run(self.config.burn_in)
         self.months = 0
         self.history: dict[str, list[dict[str, float]]] = {"left": [], "right": []}
+        self._record()  # month 0: the reporters read the keys of this first record
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
-        self._record()
         self.datacollector.collect(self)
 
     def step(self) -> None:
@@ -156,11 +156,7 @@ class WorkshopModel(mesa.Model):
             self.history[name].append(side_snapshot(m, self.sector))
 
     def _reporters(self) -> dict[str, Any]:
-        keys = (
-            list(self.history["left"][-1])
-            if self.history["left"]
-            else list(side_snapshot(self.sides["left"], self.sector))
-        )
+        keys = list(self.history["left"][-1])
         reps: dict[str, Any] = {}
         for side in ("left", "right"):
             for k in keys:

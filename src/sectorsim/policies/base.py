@@ -35,7 +35,7 @@ class PolicyBase(BaseModel):
             )
         return self
 
-    def check_names(self, *, sectors: set[str], groups: set[str], areas: set[str], arm: str) -> None:
+    def check_names(self, *, sectors: set[str], groups: set[str], areas: set[str]) -> None:
         """Check names the policy refers to against the scenario (overridden where needed)."""
 
 

@@ -38,7 +38,7 @@ class JobQualityConfig(PolicyBase):
         10_000.0, ge=0.0, le=1e12, description="Technical assistance per employer ($)."
     )
 
-    def check_names(self, *, sectors: set[str], groups: set[str], areas: set[str], arm: str) -> None:
+    def check_names(self, *, sectors: set[str], groups: set[str], areas: set[str]) -> None:
         """Check the target sector exists."""
         check_member(self.target_sector, sectors | {"auto"}, "target_sector", "target_sector")
 

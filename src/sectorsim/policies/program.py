@@ -98,7 +98,7 @@ class TrainingProgramConfig(PolicyBase):
         0.0, description="Match-quality boost when an engaged employer hires a completer."
     )
 
-    def check_names(self, *, sectors: set[str], groups: set[str], areas: set[str], arm: str) -> None:
+    def check_names(self, *, sectors: set[str], groups: set[str], areas: set[str]) -> None:
         """Check the target sector, groups and areas exist in the scenario."""
         check_member(self.target_sector, sectors | {"auto"}, "target_sector", "target_sector")
         for g in self.eligibility.groups or []:  # loop: group names in the config
@@ -173,10 +173,16 @@ class TrainingProgram(Policy):
         idx = np.flatnonzero(ok)
         return idx, target[idx].astype(np.int8)
 
+    @property
+    def variable_cost(self) -> float:
+        """Cost per trainee: training plus support services when enabled ($)."""
+        cfg = self.config
+        return cfg.cost_per_trainee + (cfg.support.cost_per_participant if cfg.support.enabled else 0)
+
     def affordable(self, wanted: int) -> int:
         """Most trainees (<= wanted) whose cohorts' fixed and variable costs fit the budget left."""
         cfg = self.config
-        per = cfg.cost_per_trainee + (cfg.support.cost_per_participant if cfg.support.enabled else 0)
+        per = self.variable_cost
         left = self.budget - self.spent
         best = 0
         for cohorts in range(-(-wanted // cfg.cohort_size), 0, -1):  # loop: cohorts (a few)
@@ -190,8 +196,7 @@ class TrainingProgram(Policy):
     def cost(self, n: int) -> float:
         """Cost of enrolling ``n`` trainees in full cohorts."""
         cfg = self.config
-        per = cfg.cost_per_trainee + (cfg.support.cost_per_participant if cfg.support.enabled else 0)
-        return -(-n // cfg.cohort_size) * cfg.cost_per_cohort + n * per
+        return -(-n // cfg.cohort_size) * cfg.cost_per_cohort + n * self.variable_cost
 
     def _intake(self, model: SectorModel, host: int, recruit: np.ndarray) -> None:
         cfg, w = self.config, model.workers

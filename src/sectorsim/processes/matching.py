@@ -104,7 +104,8 @@ def _profiles(model: SectorModel, cells: dict, idx: np.ndarray) -> tuple[np.ndar
     code = level @ (base ** np.arange(level.shape[1], dtype=np.int64))
     # an on-the-job searcher only applies where the cell can pay min_wage_gain more than now
     best_premium = 1.0 + 2.5 * model.config.employers.quality_sd
-    threshold = np.unique(cells["wage"] * best_premium / (1.0 + lm.min_wage_gain))
+    cell_threshold = cells["wage"] * best_premium / (1.0 + lm.min_wage_gain)
+    threshold = np.unique(cell_threshold)
     employed = w.employer[idx] >= 0
     band = np.where(employed, np.searchsorted(threshold, w.wage[idx], side="right"), 0)
     key = (w.area[idx].astype(np.int64) * (base ** level.shape[1]) + code) * (threshold.size + 1) + band
@@ -114,7 +115,6 @@ def _profiles(model: SectorModel, cells: dict, idx: np.ndarray) -> tuple[np.ndar
     p_band = band[first]
     reach = model.reach[w.area[rep]][:, cells["area"]]
     qualified = p_level[:, cells["sector"]] >= cells["required"][None, :]
-    cell_threshold = cells["wage"] * best_premium / (1.0 + lm.min_wage_gain)
     pays = (
         cell_threshold[None, :] > np.where(p_band > 0, threshold[np.maximum(p_band - 1, 0)], -np.inf)[:, None]
     )

@@ -328,7 +328,7 @@ class Scenario(Strict):
         for i, arm in enumerate(self.arms):
             for j, pol in enumerate(arm.policies):
                 try:
-                    pol.check_names(sectors=set(sectors), groups=groups, areas=areas, arm=arm.name)
+                    pol.check_names(sectors=set(sectors), groups=groups, areas=areas)
                 except KeyedValueError as exc:
                     raise KeyedValueError(f"arms[{i}].policies[{j}].{exc.key}", str(exc)) from None
         return self
