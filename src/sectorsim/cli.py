@@ -615,6 +615,7 @@ def bench(
         rate = a["worker_months"] / a["seconds"]
         out_console.print(
             f"  {name:<20} {a['seconds']:7.2f} s  {rate:>12,.0f} worker-months/s  peak {a['peak_mb']:,.0f} MB"
+            f"  (kernels loaded in {a['warm_up_seconds']:.2f} s, not timed)"
         )
     out_console.print(
         f"  all arms: {res['worker_months_per_s']:,.0f} worker-months/s; {res['seconds']:.2f} s per run"

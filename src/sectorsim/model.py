@@ -126,6 +126,7 @@ class SectorModel(mesa.Model):
         self.sector_separation = np.array([s.separation_rate for s in scenario.sectors])
         self.group_network = np.array([g.network_access for g in scenario.groups])
         self.group_bias = np.array([g.hiring_bias for g in scenario.groups])
+        self.median_ladder_wage = np.median(self.ladders.wage)  # ladders are fixed after construction
         self.n_rungs = self.employers.n_rungs
         self.flows = MonthFlows(self.n_sectors)
         self.chosen_targets: list[dict] = []

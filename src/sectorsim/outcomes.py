@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numba import njit
+from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
@@ -52,27 +54,53 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
+@njit(cache=True, nogil=True)
+def _tally(
+    workers: tuple, e_sector: NDArray[np.int8], e_engaged: NDArray[np.bool_], n_groups: int, n_sectors: int
+) -> tuple:
+    """One pass over workers: counts by status, by group and by sector (sums in row order)."""
+    employer, program, group, earnings = workers
+    n_emp = n_training = jobless_trainees = engaged = 0
+    g_earn = np.zeros(n_groups, np.float64)
+    g_emp = np.zeros(n_groups, np.float64)
+    g_n = np.zeros(n_groups, np.int64)
+    by_sector = np.zeros(n_sectors, np.int64)
+    for i in range(employer.size):  # loop: workers, one pass (compiled)
+        g = group[i]
+        g_n[g] += 1
+        g_earn[g] += earnings[i]
+        training = program[i] >= 0
+        n_training += training
+        j = employer[i]
+        if j >= 0:
+            n_emp += 1
+            g_emp[g] += 1.0
+            by_sector[e_sector[j]] += 1
+            engaged += e_engaged[j]
+        else:
+            jobless_trainees += training
+    return n_emp, n_training, jobless_trainees, engaged, g_earn, g_emp, g_n, by_sector
+
+
 def snapshot(model: SectorModel) -> dict[str, float]:
     """All monthly series values for the current month, computed once."""
     w, e, f = model.workers, model.employers, model.flows
-    employed = w.employer >= 0
-    training = w.program >= 0
     n = w.n
-    jobless_trainees = int((~employed & training).sum())
-    n_emp = int(employed.sum())
-    emp_rows = w.employer[employed]
-    emp_sector = e.sector[emp_rows]
-    by_sector = np.bincount(emp_sector, minlength=model.n_sectors)
+    n_groups = len(model.config.groups)
+    n_emp, n_training, jobless_trainees, engaged, g_earn, g_emp, g_n, by_sector = _tally(
+        (w.employer, w.program, w.group, w.earnings), e.sector, e.engaged, n_groups, model.n_sectors
+    )
+    g_n = np.maximum(g_n, 1)
     positions = int(e.positions.sum())
     row: dict[str, float] = {
         "month": model.month,
         "employment_rate": n_emp / n,
-        "unemployment_rate": int((~employed & ~training).sum()) / max(n - jobless_trainees, 1),
+        "unemployment_rate": (n - n_emp - jobless_trainees) / max(n - jobless_trainees, 1),
         "earnings_mean": float(w.earnings.mean(dtype=np.float64)),
         "positions": positions,
         "vacancies": positions - n_emp,
-        "in_training": int(training.sum()),
-        "employed_engaged": int(e.engaged[emp_rows].sum()),
+        "in_training": n_training,
+        "employed_engaged": engaged,
         "program_spend": float(sum(p.spent for p in model.policies)),
     }
     for name in FLOW_COUNTS:
@@ -80,10 +108,6 @@ def snapshot(model: SectorModel) -> dict[str, float]:
     row["separations"] = float(f.separations_by_sector.sum())
     row["job_finding_rate"] = f.hires_from_unemployment / max(f.searching_unemployed, 1)
     row["job_to_job_rate"] = f.job_to_job / max(n_emp, 1)
-    groups = w.group
-    g_earn = np.bincount(groups, weights=w.earnings, minlength=len(model.config.groups))
-    g_emp = np.bincount(groups, weights=employed, minlength=len(model.config.groups))
-    g_n = np.maximum(np.bincount(groups, minlength=len(model.config.groups)), 1)
     for g, group in enumerate(model.config.groups):  # loop: groups
         row[f"earnings_{slug(group.name)}"] = float(g_earn[g] / g_n[g])
         row[f"employment_{slug(group.name)}"] = float(g_emp[g] / g_n[g])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 NONE = -1  # sentinel for "no employer / no rung / no program"
@@ -153,8 +154,17 @@ class EmployerTable:
         self.engaged = np.zeros(n, bool)
 
 
+@njit(cache=True, nogil=True)
+def _count_jobs(
+    employer: NDArray[np.int32], rung: NDArray[np.int8], n_employers: int, n_rungs: int
+) -> NDArray:
+    out = np.zeros((n_employers, n_rungs), np.int64)
+    for i in range(employer.size):  # loop: workers, one pass (compiled)
+        if employer[i] >= 0:
+            out[employer[i], rung[i]] += 1
+    return out
+
+
 def filled_positions(workers: WorkerTable, n_employers: int, n_rungs: int) -> NDArray[np.int64]:
     """Count workers by (employer, rung): the filled positions."""
-    emp = workers.employed
-    flat = workers.employer[emp].astype(np.int64) * n_rungs + workers.rung[emp]
-    return np.bincount(flat, minlength=n_employers * n_rungs).reshape(n_employers, n_rungs)
+    return _count_jobs(workers.employer, workers.rung, n_employers, n_rungs)

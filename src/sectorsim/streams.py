@@ -5,11 +5,12 @@ Every random decision in sectorsim draws from a named stream ("separation", "mat
 
     (run seed, stream name, month, agent key, call index)
 
-computed with the SplitMix64 finalizer over uint64 numpy arrays. There is no generator whose
-position depends on what else happened earlier in the run, so worker ``i``'s draw for a decision in
-month ``t`` is the same in every arm of a scenario: two arms that share a seed differ only because a
-policy changed a probability, a score or an eligibility rule, never because the numbers shifted
-(DESIGN.md, principle 3).
+computed with the SplitMix64 finalizer, in compiled (numba) kernels over whole key arrays. There
+is no generator whose position depends on what else happened earlier in the run, so worker
+``i``'s draw for a decision in month ``t`` is the same in every arm of a scenario: two arms that
+share a seed differ only because a policy changed a probability, a score or an eligibility rule,
+never because the numbers shifted (DESIGN.md, principle 3). Compiled kernels elsewhere draw the
+same numbers through :func:`key_uniform` and :func:`pair_uniform` with :meth:`Streams.base`.
 
 Reads: nothing. Writes: nothing. Used by: every process and policy; nothing else in the package may
 call ``np.random``, ``random`` or ``model.rng`` (a test enforces it).
@@ -21,6 +22,7 @@ import hashlib
 from functools import lru_cache
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
@@ -48,9 +50,10 @@ def _fmix_int(x: int) -> int:
     return x ^ (x >> 31)
 
 
-def _fmix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """SplitMix64 finalizer on a uint64 array (wraps modulo 2**64, in place where possible)."""
-    x = x ^ (x >> _S30)
+@njit(cache=True, nogil=True)
+def fmix(x: np.uint64) -> np.uint64:
+    """SplitMix64 finalizer on one uint64 (wraps modulo 2**64); callable from compiled kernels."""
+    x ^= x >> _S30
     x *= _U_M1
     x ^= x >> _S27
     x *= _U_M2
@@ -58,9 +61,63 @@ def _fmix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return x
 
 
-def _unit(bits: NDArray[np.uint64]) -> NDArray[np.float64]:
-    """Top 53 bits as a uniform on the open interval (0, 1)."""
-    return ((bits >> _S11).astype(np.float64) + 0.5) * _INV53
+@njit(cache=True, nogil=True)
+def unit(bits: np.uint64) -> float:
+    """Top 53 bits of ``bits`` as a uniform on the open interval (0, 1)."""
+    return (np.float64(bits >> _S11) + 0.5) * _INV53
+
+
+@njit(cache=True, nogil=True)
+def key_uniform(key: int, base: np.uint64) -> float:
+    """The uniform for one key, given the (seed, stream, month, call) base of :meth:`Streams.base`."""
+    return unit(fmix(np.uint64(key) * _U_GOLDEN + base))
+
+
+@njit(cache=True, nogil=True)
+def pair_uniform(key_a: int, key_b: int, base: np.uint64) -> float:
+    """The uniform for one pair of keys (see :meth:`Streams.uniform_pair`)."""
+    a = fmix(np.uint64(key_a) * _U_GOLDEN + base) ^ (np.uint64(key_b) * _U_PAIR)
+    return unit(fmix(a))
+
+
+@njit(cache=True, nogil=True)
+def _uniform_kernel(keys: NDArray[np.int64], base: np.uint64) -> NDArray[np.float64]:
+    out = np.empty(keys.size, np.float64)
+    for i in range(keys.size):  # loop: keys (compiled)
+        out[i] = key_uniform(keys[i], base)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _pair_kernel(
+    keys_a: NDArray[np.int64], keys_b: NDArray[np.int64], base: np.uint64
+) -> NDArray[np.float64]:
+    out = np.empty(keys_a.size, np.float64)
+    for i in range(keys_a.size):  # loop: key pairs (compiled)
+        out[i] = pair_uniform(keys_a[i], keys_b[i], base)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def rounded(expected: float, u: float) -> int:
+    """An expected count rounded to an integer: floor, plus one when ``u`` < the remainder."""
+    expected = max(expected, 0.0)
+    base = np.floor(expected)
+    return np.int64(base) + (1 if u < expected - base else 0)
+
+
+@njit(cache=True, nogil=True)
+def _round_kernel(
+    keys: NDArray[np.int64], expected: NDArray[np.float64], base: np.uint64
+) -> NDArray[np.int64]:
+    out = np.empty(keys.size, np.int64)
+    for i in range(keys.size):  # loop: keys (compiled)
+        out[i] = rounded(expected[i], key_uniform(keys[i], base))
+    return out
+
+
+def _keys(keys: NDArray[np.integer]) -> NDArray[np.int64]:
+    return np.ascontiguousarray(keys, dtype=np.int64).reshape(-1)
 
 
 @lru_cache(maxsize=1024)
@@ -80,7 +137,7 @@ def mix_seed(seed: int, *parts: int) -> int:
         A non-negative integer below 2**63, stable across platforms and Python versions.
     """
     h = _fmix_int(seed + _GOLDEN)
-    for p in parts:
+    for p in parts:  # loop: seed parts
         h = _fmix_int(h ^ ((p * _GOLDEN + _PAIR) & _MASK))
     return h >> 1
 
@@ -96,17 +153,15 @@ class Streams:
     def __init__(self, seed: int) -> None:
         self.seed = int(seed) & _MASK
 
-    def _base(self, name: str, month: int, call: int) -> int:
+    def base(self, name: str, month: int, call: int = 0) -> np.uint64:
+        """The hash of (seed, stream, month, call) that a compiled kernel combines with keys.
+
+        Kernels that draw inside a loop (matching) take this and call :func:`key_uniform` or
+        :func:`pair_uniform`; they then draw exactly the numbers :meth:`uniform` would.
+        """
         h = _fmix_int(self.seed ^ stream_id(name))
         h = _fmix_int(h ^ ((month + 2) * _M1 & _MASK))
-        return _fmix_int(h ^ ((call + 1) * _M2 & _MASK))
-
-    def _bits(self, name: str, month: int, keys: NDArray[np.integer], call: int) -> NDArray:
-        base = np.uint64(self._base(name, month, call))
-        x = np.asarray(keys).astype(np.uint64, copy=True)
-        x *= _U_GOLDEN
-        x += base
-        return _fmix(x)
+        return np.uint64(_fmix_int(h ^ ((call + 1) * _M2 & _MASK)))
 
     def uniform(self, name: str, month: int, keys: NDArray[np.integer], call: int = 0) -> NDArray[np.float64]:
         """Uniform draws on the open interval (0, 1), one per key.
@@ -120,7 +175,8 @@ class Streams:
         Returns:
             float64 array shaped like ``keys``.
         """
-        return _unit(self._bits(name, month, keys, call))
+        keys = np.asarray(keys)
+        return _uniform_kernel(_keys(keys), self.base(name, month, call)).reshape(keys.shape)
 
     def uniform_pair(
         self,
@@ -135,11 +191,9 @@ class Streams:
         The draw for a pair does not depend on which other pairs are drawn, so a matching that
         sees more or fewer applicants leaves every existing pair's number unchanged.
         """
-        a = self._bits(name, month, keys_a, call)
-        b = np.asarray(keys_b).astype(np.uint64, copy=True)
-        b *= _U_PAIR
-        a ^= b
-        return _unit(_fmix(a))
+        keys_a, keys_b = np.broadcast_arrays(keys_a, keys_b)
+        out = _pair_kernel(_keys(keys_a), _keys(keys_b), self.base(name, month, call))
+        return out.reshape(keys_a.shape)
 
     def normal(self, name: str, month: int, keys: NDArray[np.integer], call: int = 0) -> NDArray[np.float64]:
         """Standard normal draws by inverse CDF of :meth:`uniform`."""
@@ -163,7 +217,6 @@ class Streams:
 
         Unbiased (the mean equals ``expected``) and CRN-safe: no sequential generator decides.
         """
-        expected = np.maximum(np.asarray(expected, dtype=np.float64), 0.0)
-        base = np.floor(expected)
-        extra = self.uniform(name, month, keys) < (expected - base)
-        return base.astype(np.int64) + extra
+        keys, expected = np.broadcast_arrays(keys, np.asarray(expected, dtype=np.float64))
+        out = _round_kernel(_keys(keys), np.ascontiguousarray(expected).reshape(-1), self.base(name, month))
+        return out.reshape(keys.shape)

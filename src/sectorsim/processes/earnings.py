@@ -16,32 +16,105 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
+from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
 
 
+@njit(cache=True, nogil=True)
+def wage_at(base: float, premium: float, skill: float, skill_return: float) -> float:
+    """Monthly wage ($): ladder wage ``base`` at an employer with ``premium``, for ``skill`` (sd)."""
+    factor = (1.0 + np.float64(premium)) * (1.0 + skill_return * min(max(np.float64(skill), -3.0), 3.0))
+    return base * max(factor, 0.3)
+
+
+@njit(cache=True, nogil=True)
+def _wages(
+    idx: NDArray[np.int64],
+    employer: NDArray[np.int64],
+    rung: NDArray[np.int64],
+    skill: NDArray[np.float32],
+    e_sector: NDArray[np.int8],
+    e_premium: NDArray[np.float32],
+    ladder_wage: NDArray[np.float64],
+    skill_return: float,
+) -> NDArray[np.float64]:
+    out = np.empty(idx.size, np.float64)
+    for i in range(idx.size):  # loop: (worker, job) pairs (compiled)
+        j = employer[i]
+        out[i] = wage_at(ladder_wage[e_sector[j], rung[i]], e_premium[j], skill[idx[i]], skill_return)
+    return out
+
+
 def wage_for(model: SectorModel, idx: np.ndarray, employer: np.ndarray, rung: np.ndarray) -> np.ndarray:
     """Monthly wage ($) worker rows ``idx`` would earn at (employer, rung)."""
     e = model.employers
-    base = model.ladders.wage[e.sector[employer], rung]
-    skill = np.clip(model.workers.skill[idx].astype(np.float64), -3.0, 3.0)
-    factor = (1.0 + e.premium[employer].astype(np.float64)) * (1.0 + model.labor.skill_return * skill)
-    return base * np.maximum(factor, 0.3)
+    return _wages(
+        np.asarray(idx, np.int64),
+        np.asarray(employer, np.int64),
+        np.asarray(rung, np.int64),
+        model.workers.skill,
+        e.sector,
+        e.premium,
+        model.ladders.wage,
+        model.labor.skill_return,
+    )
+
+
+@njit(cache=True, nogil=True)
+def _month(
+    workers: tuple,
+    e_sector: NDArray[np.int8],
+    e_premium: NDArray[np.float32],
+    ladder_wage: NDArray[np.float64],
+    skill_return: float,
+    trainee_hours: float,
+    stipend: float,
+    accumulate: bool,
+) -> None:
+    """One pass over the worker table: wage, earnings, tenure, unemployment, window sums."""
+    employer, rung, skill, program, wage, earnings, tenure, unemployed, window_earnings, window_employed = (
+        workers
+    )
+    for i in range(employer.size):  # loop: workers, one pass (compiled)
+        j = employer[i]
+        training = program[i] >= 0
+        if j >= 0:
+            wage[i] = wage_at(ladder_wage[e_sector[j], rung[i]], e_premium[j], skill[i], skill_return)
+            earnings[i] = np.float64(wage[i]) * (trainee_hours if training else 1.0)
+            tenure[i] += 1
+        else:
+            wage[i] = 0.0
+            earnings[i] = stipend if training else 0.0
+            unemployed[i] += 1
+        if accumulate:
+            window_earnings[i] += earnings[i]
+            window_employed[i] += j >= 0
 
 
 def step(model: SectorModel, accumulate: bool) -> None:
     """Set wages and this month's earnings; age tenure and unemployment spells."""
-    w, tr = model.workers, model.config.training
-    emp = w.employer >= 0
-    idx = np.flatnonzero(emp)
-    w.wage[:] = 0.0
-    w.wage[idx] = wage_for(model, idx, w.employer[idx], w.rung[idx])
-    training = w.program >= 0
-    hours = np.where(training, 1.0 - tr.training_hours_share, 1.0)
-    w.earnings[:] = np.where(emp, w.wage * hours, np.where(training, tr.stipend, 0.0))
-    w.tenure[emp] += 1
-    w.unemployed_months[~emp] += 1
-    if accumulate:
-        w.window_earnings += w.earnings
-        w.window_employed += emp
+    w, e, tr = model.workers, model.employers, model.config.training
+    _month(
+        (
+            w.employer,
+            w.rung,
+            w.skill,
+            w.program,
+            w.wage,
+            w.earnings,
+            w.tenure,
+            w.unemployed_months,
+            w.window_earnings,
+            w.window_employed,
+        ),
+        e.sector,
+        e.premium,
+        model.ladders.wage,
+        model.labor.skill_return,
+        1.0 - tr.training_hours_share,
+        float(tr.stipend),
+        accumulate,
+    )

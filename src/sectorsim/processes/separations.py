@@ -23,39 +23,75 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
+from numpy.typing import NDArray
 
 from sectorsim.processes.employment import separate
+from sectorsim.streams import key_uniform
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
 
 
-def probability(model: SectorModel, idx: np.ndarray) -> np.ndarray:
-    """Monthly quit/discharge probability of employed workers ``idx`` (before barrier shocks)."""
-    w, e, lm = model.workers, model.employers, model.labor
-    emp = w.employer[idx]
-    # employer factor (sector base rate x job quality x policy multiplier), once per employer
-    employer_factor = (
+def employer_factors(model: SectorModel) -> np.ndarray:
+    """Per-employer factor: sector base rate x job quality x policy multiplier."""
+    e, lm = model.employers, model.labor
+    return (
         model.sector_separation[e.sector]
         * (1.0 + e.premium.astype(np.float64)) ** (-lm.quality_elasticity)
         * e.separation_multiplier
     )
-    rung_factor = (1.0 - lm.rung_separation_decline) ** np.arange(model.n_rungs)
-    tenure = np.minimum(w.tenure[idx], 240)
-    tenure_factor = 1.0 + (lm.new_hire_multiplier - 1.0) * np.exp(-np.arange(241) / lm.tenure_months_scale)
-    p = employer_factor[emp] * rung_factor[w.rung[idx]] * tenure_factor[tenure]
-    p *= 1.0 + lm.match_effect * (1.0 - 2.0 * w.match[idx])
-    return np.minimum(p, 1.0)
+
+
+@njit(cache=True, nogil=True)
+def _draw(
+    workers: tuple,
+    employer_factor: NDArray[np.float64],
+    rung_factor: NDArray[np.float64],
+    tenure_factor: NDArray[np.float64],
+    match_effect: np.float32,
+    shock_rate: np.float32,
+    quit_base: np.uint64,
+    shock_base: np.uint64,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Rows that quit or are discharged, and rows hit by a barrier shock (and did not quit)."""
+    key, employer, rung, tenure, match, barrier, support_left, support_strength = workers
+    quits = np.empty(employer.size, np.int64)
+    shocks = np.empty(employer.size, np.int64)
+    n_quit = n_shock = 0
+    one, two = np.float32(1.0), np.float32(2.0)
+    for i in range(employer.size):  # loop: workers, one pass (compiled)
+        j = employer[i]
+        if j < 0:
+            continue
+        p = employer_factor[j] * rung_factor[rung[i]] * tenure_factor[min(tenure[i], 240)]
+        p *= np.float64(one + match_effect * (one - two * match[i]))
+        if key_uniform(key[i], quit_base) < min(p, 1.0):
+            quits[n_quit] = i
+            n_quit += 1
+            continue
+        if barrier[i]:
+            supported = support_strength[i] if support_left[i] > 0 else np.float32(0.0)
+            if key_uniform(key[i], shock_base) < np.float64(shock_rate * (one - supported)):
+                shocks[n_shock] = i
+                n_shock += 1
+    return quits[:n_quit], shocks[:n_shock]
 
 
 def step(model: SectorModel) -> None:
     """Draw this month's separations to non-employment."""
-    w = model.workers
-    idx = np.flatnonzero(w.employer >= 0)
-    keys = w.key[idx]
-    quit_ = model.streams.uniform("separation", model.month, keys) < probability(model, idx)
-    supported = np.where(w.support_left[idx] > 0, w.support_strength[idx], 0.0)
-    p_shock = model.labor.barrier_shock_rate * (1.0 - supported)
-    shock = w.barrier[idx] & (model.streams.uniform("separation.barrier", model.month, keys) < p_shock)
-    separate(model, idx[quit_], "quit")
-    separate(model, idx[shock & ~quit_], "barrier")
+    w, lm = model.workers, model.labor
+    rung_factor = (1.0 - lm.rung_separation_decline) ** np.arange(model.n_rungs)
+    tenure_factor = 1.0 + (lm.new_hire_multiplier - 1.0) * np.exp(-np.arange(241) / lm.tenure_months_scale)
+    quits, shocks = _draw(
+        (w.key, w.employer, w.rung, w.tenure, w.match, w.barrier, w.support_left, w.support_strength),
+        employer_factors(model),
+        rung_factor,
+        tenure_factor,
+        np.float32(lm.match_effect),
+        np.float32(lm.barrier_shock_rate),
+        model.streams.base("separation", model.month),
+        model.streams.base("separation.barrier", model.month),
+    )
+    separate(model, quits, "quit")
+    separate(model, shocks, "barrier")
