@@ -85,10 +85,12 @@ def test_offer_rounds_match_the_numpy_rounds(seed):
     assert not (other[0].size == got[0].size and np.array_equal(other[0], got[0]))
 
 
-def test_application_draws_match_the_flat_searchsorted():
-    rng = np.random.default_rng(3)
-    n_prof, n_cells, n = 12, 20, 3000
-    weight = rng.random((n_prof, n_cells)) * (rng.random((n_prof, n_cells)) < 0.6)
+@pytest.mark.parametrize(("seed", "n_cells"), [(3, 20), (4, 7), (5, 300)])
+def test_application_draws_match_the_flat_searchsorted(seed, n_cells):
+    rng = np.random.default_rng(seed)
+    n_prof, n = 12, 3000
+    # weights spanning orders of magnitude, many cells of zero weight
+    weight = rng.random((n_prof, n_cells)) ** 8 * (rng.random((n_prof, n_cells)) < 0.6)
     weight[:, 0] += 0.01
     cum = np.cumsum(weight, axis=1)
     flat = cum / cum[:, -1:] + np.arange(n_prof)[:, None]
@@ -97,7 +99,7 @@ def test_application_draws_match_the_flat_searchsorted():
     rows = np.sort(rng.choice(50_000, n, replace=False))
     prof = rng.integers(0, n_prof, n)
     n_apps = rng.integers(1, 4, n)
-    s = Streams(9)
+    s = Streams(seed)
     apply_base = np.array([s.base("search.apply", 5, k) for k in range(3)])  # loop: calls
     vacancy_base = np.array([s.base("search.vacancy", 5, k) for k in range(3)])  # loop: calls
     got_w, got_s = _draw_applications(flat, prof, rows, rows, n_apps, apply_base, vacancy_base, count, start)
@@ -117,3 +119,15 @@ def test_application_draws_match_the_flat_searchsorted():
     # no application lands in a cell of zero weight
     cell_of_slot = np.repeat(np.arange(n_cells), count)
     assert (weight[prof[np.searchsorted(rows, got_w)], cell_of_slot[got_s]] > 0).all()
+
+
+@pytest.mark.parametrize(("n_first", "n"), [(0, 30), (5, 30), (40, 30), (0, 0), (10, 500)])
+def test_invitation_order_is_the_full_sort_cut_short(n_first, n):
+    from sectorsim.policies.program import first_in_order
+
+    rng = np.random.default_rng(n_first + n)
+    first = np.zeros(400, bool)
+    first[rng.choice(400, n_first, replace=False)] = True
+    draw = rng.random(400)
+    want = np.lexsort((draw, ~first))[:n]
+    assert np.array_equal(first_in_order(first, draw, n), want)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,6 +50,7 @@ FLOW_COUNTS = (
 )
 
 
+@lru_cache(maxsize=1024)
 def slug(name: str) -> str:
     """Column-safe version of a scenario name ('Health care' -> 'health_care')."""
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")

@@ -18,6 +18,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from sectorsim.streams import key_uniform
+
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
 
@@ -43,62 +45,58 @@ def recognized(
 
 
 @njit(cache=True, nogil=True)
-def _recognized_levels(
-    idx: NDArray[np.int64],
-    employer: NDArray[np.int64],
-    sector: NDArray[np.int64],
-    credential: NDArray[np.int8],
-    firm_sector: NDArray[np.int8],
-    firm_employer: NDArray[np.int32],
-    firm_level: NDArray[np.int8],
-) -> NDArray[np.int16]:
-    out = np.empty(idx.size, np.int16)
-    for i in range(idx.size):  # loop: (worker, employer) pairs (compiled)
-        r, s = idx[i], sector[i]
-        out[i] = recognized(
-            credential[r, s], firm_sector[r], firm_employer[r], firm_level[r], s, employer[i], False
-        )
-    return out
+def _candidates(
+    workers: tuple,
+    e_sector: NDArray[np.int8],
+    n_rungs: NDArray[np.int64],
+    required: NDArray[np.int8],
+    min_tenure: int,
+    rate: float,
+    base: np.uint64,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Rows considered for promotion this month, and the rung each would move to.
 
-
-def recognized_level(
-    model: SectorModel, idx: np.ndarray, employer: np.ndarray, sector: np.ndarray
-) -> np.ndarray:
-    """Credential level each employer recognizes for workers ``idx`` in ``sector`` (see ``recognized``).
-
-    Used for internal promotion, so there is no outside-recognition draw: a firm-specific
-    credential counts only at the employer that issued it.
+    The promotion draw comes first: every condition is required, so the order of the checks does
+    not change who passes.
     """
-    w = model.workers
-    return _recognized_levels(
-        np.asarray(idx, np.int64),
-        np.asarray(employer, np.int64),
-        np.asarray(sector, np.int64),
-        w.credential,
-        w.firm_sector,
-        w.firm_employer,
-        w.firm_level,
-    )
+    key, employer, tenure, rung, credential, firm_sector, firm_employer, firm_level = workers
+    rows = np.empty(key.size, np.int64)
+    nxt = np.empty(key.size, np.int64)
+    n_out = 0
+    for i in range(key.size):  # loop: workers, one pass (compiled)
+        j = employer[i]
+        if j < 0 or tenure[i] < min_tenure or not key_uniform(key[i], base) < rate:
+            continue
+        s = e_sector[j]
+        r = rung[i] + 1
+        if r >= n_rungs[s]:
+            continue
+        if (
+            recognized(credential[i, s], firm_sector[i], firm_employer[i], firm_level[i], s, j, False)
+            < required[s, r]
+        ):
+            continue
+        rows[n_out] = i
+        nxt[n_out] = r
+        n_out += 1
+    return rows[:n_out], nxt[:n_out]
 
 
 def step(model: SectorModel) -> None:
     """Promote eligible workers into open positions on the next rung."""
     w, e, lad, lm = model.workers, model.employers, model.ladders, model.labor
-    idx = np.flatnonzero((w.employer >= 0) & (w.tenure >= lm.promotion_min_tenure))
-    # the promotion draw first: every condition is required, so the order does not change who passes
-    idx = idx[model.streams.uniform("promotion", model.month, w.key[idx]) < lm.promotion_rate]
+    idx, nxt = _candidates(
+        (w.key, w.employer, w.tenure, w.rung, w.credential, w.firm_sector, w.firm_employer, w.firm_level),
+        e.sector,
+        lad.n_rungs,
+        lad.required,
+        lm.promotion_min_tenure,
+        lm.promotion_rate,
+        model.streams.base("promotion", model.month),
+    )
     if idx.size == 0:
         return
     emp = w.employer[idx]
-    sector = e.sector[emp].astype(np.int64)
-    nxt = w.rung[idx].astype(np.int64) + 1
-    has_next = nxt < lad.n_rungs[sector]
-    idx, emp, sector, nxt = idx[has_next], emp[has_next], sector[has_next], nxt[has_next]
-    level = recognized_level(model, idx, emp, sector)
-    ok = level >= lad.required[sector, nxt]
-    idx, emp, nxt = idx[ok], emp[ok], nxt[ok]
-    if idx.size == 0:
-        return
     open_ = np.maximum(e.positions - model.filled(), 0)
     cell = emp.astype(np.int64) * model.n_rungs + nxt
     tie = model.streams.uniform("promotion.rank", model.month, w.key[idx])

@@ -201,6 +201,10 @@ def _profiles(model: SectorModel, cells: dict, idx: np.ndarray) -> tuple[np.ndar
     return np.cumsum(weight, axis=1), inverse
 
 
+#: Buckets of the guide table that starts each cell search (a power of two, so g / GUIDE is exact).
+GUIDE = 64
+
+
 @njit(cache=True, nogil=True)
 def _draw_applications(
     flat: NDArray[np.float64],
@@ -220,7 +224,17 @@ def _draw_applications(
     application ``k`` the cell is the first whose ``flat`` value reaches ``p + u``, with ``u``
     hashed from ``apply_base[k]``; the slot is uniform in the cell, hashed from ``vacancy_base[k]``.
     """
-    n_cells = flat.shape[1]
+    n_prof, n_cells = flat.shape
+    # guide table: guide[p, g] is the first cell whose flat value reaches p + g / GUIDE. Since
+    # g / GUIDE <= u, the search for p + u can start there and give the same cell as a binary search.
+    guide = np.empty((n_prof, GUIDE), np.int64)
+    for p in range(n_prof):  # loop: profiles (compiled)
+        j = 0
+        for g in range(GUIDE):  # loop: guide buckets (compiled)
+            t = p + g / GUIDE
+            while j < n_cells and flat[p, j] < t:  # loop: cells (compiled)
+                j += 1
+            guide[p, g] = j
     out_w = np.empty(n_apps.sum(), np.int64)
     out_s = np.empty(n_apps.sum(), np.int64)
     buf = np.empty(max(apply_base.size, 1), np.int64)
@@ -229,15 +243,12 @@ def _draw_applications(
         p = prof[i]
         n = n_apps[i]
         for k in range(n):  # loop: applications of one searcher (compiled)
-            target = p + key_uniform(keys[i], apply_base[k])
-            lo, hi = 0, n_cells
-            while lo < hi:  # loop: binary search over cells (compiled)
-                mid = (lo + hi) // 2
-                if flat[p, mid] < target:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            cell = min(lo, n_cells - 1)
+            u = key_uniform(keys[i], apply_base[k])
+            target = p + u
+            j = guide[p, np.int64(u * GUIDE)]
+            while j < n_cells and flat[p, j] < target:  # loop: cells (compiled)
+                j += 1
+            cell = min(j, n_cells - 1)
             c = count[cell]
             offset = min(np.int64(key_uniform(keys[i], vacancy_base[k]) * c), c - 1)
             slot = start[cell] + offset

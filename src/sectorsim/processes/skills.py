@@ -10,14 +10,37 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
+from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
 
 
+@njit(cache=True, nogil=True)
+def _change(
+    skill: NDArray[np.float32],
+    employer: NDArray[np.int32],
+    unemployed_months: NDArray[np.int16],
+    loss_after: int,
+    loss: np.float32,
+    gain: np.float32,
+) -> None:
+    for i in range(skill.size):  # loop: workers, one pass (compiled)
+        if employer[i] >= 0:
+            skill[i] += gain
+        elif unemployed_months[i] > loss_after:
+            skill[i] -= loss
+
+
 def step(model: SectorModel) -> None:
     """Apply this month's skill loss and gain."""
     w, lm = model.workers, model.labor
-    long_out = (w.employer < 0) & (w.unemployed_months > lm.skill_loss_after)
-    w.skill[long_out] -= np.float32(lm.skill_loss_per_month)
-    w.skill[w.employer >= 0] += np.float32(lm.skill_gain_per_year / 12.0)
+    _change(
+        w.skill,
+        w.employer,
+        w.unemployed_months,
+        lm.skill_loss_after,
+        np.float32(lm.skill_loss_per_month),
+        np.float32(lm.skill_gain_per_year / 12.0),
+    )
