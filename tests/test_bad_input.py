@@ -87,6 +87,7 @@ CASES = [
         "arms[0].policies[0].wage_raise",
         ["greater than or equal to 0"],
     ),
+    ({"earnings_panel": "yearly"}, "earnings_panel", ["'off'", "'quarterly'", "'monthly'", "yearly"]),
 ]
 
 

@@ -141,11 +141,12 @@ def run(
 ) -> None:
     """Run every arm x replication of a scenario (paired by seed) and write tables, data and a report.
 
-    Writes summary.csv, comparison.csv, timeseries.parquet and report.html to the output folder.
+    Writes summary.csv, comparison.csv, timeseries.parquet and report.html to the output folder, and
+    earnings_panel.parquet when the scenario sets earnings_panel: monthly or quarterly.
     """
     from sectorsim.compare import compare
     from sectorsim.report import write_report
-    from sectorsim.runner import default_jobs, run_scenario
+    from sectorsim.runner import default_jobs, run_scenario, write_earnings_panel
     from sectorsim.scenario import load_scenario
 
     sc = load_scenario(file, _overrides(replications, seed, months))
@@ -166,6 +167,8 @@ def run(
         results.series.to_parquet(tmp / "timeseries.parquet", index=False)
         if not results.targets.empty:
             results.targets.to_csv(tmp / "target_sectors.csv", index=False)
+        if results.panels:
+            write_earnings_panel(results, str(tmp / "earnings_panel.parquet"))
         write_report(str(tmp / "report.html"), sc, results.series, comparison, results.targets)
     print_comparison(comparison, sc.reference_arm)
     for t in results.targets.itertuples():
@@ -174,6 +177,8 @@ def run(
             f"score {t.assessment_score:+.2f}; `sectorsim assess {file}` shows why)"
         )
     files = "report.html, summary.csv, comparison.csv, timeseries.parquet"
+    if results.panels:
+        files += f", earnings_panel.parquet ({sc.earnings_panel})"
     err_console.print(f"done in {time.perf_counter() - start:.1f} s; wrote {out_dir}/ ({files})")
 
 

@@ -139,6 +139,11 @@ class SectorModel(mesa.Model):
                 Worker(self, row)
             for row in range(self.employers.n):  # loop: one-time creation of agent views
                 Employer(self, row)
+        #: Earnings by period of the horizon (periods x workers, float32), when the scenario asks for it.
+        self.earnings_panel: NDArray[np.float32] | None = None
+        if scenario.earnings_panel != "off":
+            per = 3 if scenario.earnings_panel == "quarterly" else 1
+            self.earnings_panel = np.zeros((-(-scenario.months // per), self.workers.n), np.float32)
         earnings.step(self, accumulate=False)
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
 

@@ -41,6 +41,9 @@ class RunResult:
     summary: dict[str, float]
     series: pd.DataFrame
     targets: list[dict]
+    #: earnings by period ("earnings": periods x workers, float32) with each worker's "group" and
+    #: "area" codes, when the scenario keeps an earnings panel
+    panel: dict[str, np.ndarray] | None = None
 
 
 def run_one(scenario: Scenario, arm: str, seed: int, replication: int = 0) -> RunResult:
@@ -56,7 +59,10 @@ def run_one(scenario: Scenario, arm: str, seed: int, replication: int = 0) -> Ru
     bad = [k for k, v in summary.items() if not np.isfinite(v)]
     if bad or not np.isfinite(series.to_numpy(dtype=float)).all():
         raise RuntimeError(f"non-finite outputs in arm '{arm}', seed {seed}: {bad or 'monthly series'}")
-    return RunResult(arm, replication, seed, summary, series, model.chosen_targets)
+    panel = None
+    if model.earnings_panel is not None:
+        panel = {"earnings": model.earnings_panel, "group": model.workers.group, "area": model.workers.area}
+    return RunResult(arm, replication, seed, summary, series, model.chosen_targets, panel)
 
 
 def _task(scenario: Scenario, arm: str, replication: int) -> RunResult:
@@ -71,6 +77,7 @@ class ScenarioResults:
     summary: pd.DataFrame
     series: pd.DataFrame
     targets: pd.DataFrame  # sectors chosen by `target_sector: auto` (arm, target_sector, score)
+    panels: list[RunResult] | None = None  # runs with an earnings panel, in (arm, replication) order
 
 
 def default_jobs() -> int:
@@ -123,6 +130,41 @@ def run_scenario(
     targets = pd.DataFrame(
         [t for r in results for t in r.targets], columns=["arm", "target_sector", "assessment_score"]
     )
+    panels = [r for r in results if r.panel is not None] or None
     return ScenarioResults(
-        scenario=scenario, summary=summary, series=series, targets=targets.drop_duplicates()
+        scenario=scenario, summary=summary, series=series, targets=targets.drop_duplicates(), panels=panels
     )
+
+
+def write_earnings_panel(results: ScenarioResults, path: str) -> None:
+    """Write every run's earnings panel to one Parquet file, a row per (arm, replication, worker).
+
+    Columns: arm, replication, worker (row key), group, area (of residence), then one float32
+    column per period of the horizon: ``m01``... (monthly) or ``q01``... (quarterly), in $.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sc = results.scenario
+    prefix = "q" if sc.earnings_panel == "quarterly" else "m"
+    groups = pa.array([g.name for g in sc.groups])
+    areas = pa.array([a.name for a in sc.region.areas])
+    writer = None
+    for run in results.panels or []:  # loop: runs (one table each, streamed to the file)
+        earn = run.panel["earnings"]
+        n = earn.shape[1]
+        cols = {
+            "arm": pa.array([run.arm] * n).dictionary_encode(),
+            "replication": pa.array(np.full(n, run.replication, np.int32)),
+            "worker": pa.array(np.arange(n, dtype=np.int64)),
+            "group": pa.DictionaryArray.from_arrays(pa.array(run.panel["group"].astype(np.int32)), groups),
+            "area": pa.DictionaryArray.from_arrays(pa.array(run.panel["area"].astype(np.int32)), areas),
+        }
+        for t in range(earn.shape[0]):  # loop: periods (columns)
+            cols[f"{prefix}{t + 1:02d}"] = pa.array(earn[t])
+        table = pa.table(cols)
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema)
+        writer.write_table(table)
+    if writer is not None:
+        writer.close()

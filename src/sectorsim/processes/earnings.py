@@ -6,7 +6,7 @@ This month's earnings: the wage; an employed trainee gives up ``training_hours_s
 an unemployed trainee receives the stipend; anyone else without a job earns nothing (lock-in).
 
 Reads: workers, employers.premium, ladders, scenario.training. Writes: workers.wage, earnings,
-tenure, unemployed_months, window accumulators.
+tenure, unemployed_months, window accumulators, and the earnings panel when the scenario keeps one.
 Sources: ladder wages, BLS OEWS national medians (docs/ODD.md); skill return, assumption in the
 range of returns to basic skills (Hanushek et al. 2015, ~0.05-0.2 per sd).
 """
@@ -118,3 +118,6 @@ def step(model: SectorModel, accumulate: bool) -> None:
         float(tr.stipend),
         accumulate,
     )
+    if accumulate and model.earnings_panel is not None:
+        per = 3 if model.config.earnings_panel == "quarterly" else 1
+        model.earnings_panel[model.policy_month // per] += w.earnings

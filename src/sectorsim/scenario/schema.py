@@ -281,6 +281,11 @@ class Scenario(Strict):
     shocks: list[Shock] = Field(default_factory=list)
     disparity: Disparity = Disparity()
     agent_views: bool = Field(True, description="Create mesa.Agent views (Worker, Employer) for every row.")
+    earnings_panel: Literal["off", "quarterly", "monthly"] = Field(
+        "off",
+        description="Keep every worker's earnings by month or quarter of the horizon (float32) and "
+        "write earnings_panel.parquet; off keeps only per-worker sums over the horizon.",
+    )
     arms: list[Arm] = Field(min_length=1)
     reference: str | None = Field(None, description="Reference arm; default: the first arm.")
     evaluation: Evaluation | None = None
