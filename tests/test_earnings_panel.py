@@ -60,7 +60,9 @@ def test_run_writes_the_panel_file(tmp_path):
     assert all(df[c].dtype == np.float32 for c in df.columns[5:])
     assert set(df["area"].astype(str)) == {"Central County", "North County", "River County"}
     # a worker's group does not depend on the arm (same seed, same population)
-    g = df.pivot_table(index=["replication", "worker"], columns="arm", values="group", aggfunc="first", observed=True)
+    g = df.pivot_table(
+        index=["replication", "worker"], columns="arm", values="group", aggfunc="first", observed=True
+    )
     assert (g.nunique(axis=1) == 1).all()
     # the panel and the summary agree on mean monthly earnings over the horizon
     for row in summary.itertuples():

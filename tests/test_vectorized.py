@@ -46,7 +46,9 @@ def loops_without_reason(source: str) -> list[str]:
             lineno = node.target.lineno if isinstance(node, ast.comprehension) else node.lineno
             here = lines[lineno - 1]
             above = lines[lineno - 2].strip() if lineno > 1 else ""
-            said = here if "# loop:" in here else above if above.startswith("#") and "loop:" in above else None
+            said = (
+                here if "# loop:" in here else above if above.startswith("#") and "loop:" in above else None
+            )
             if said is None:
                 bad.append(f"{lineno}: {here.strip()} (no '# loop:' reason)")
                 continue

@@ -126,8 +126,8 @@ class SectorModel(mesa.Model):
         self.sector_separation = np.array([s.separation_rate for s in scenario.sectors])
         self.group_network = np.array([g.network_access for g in scenario.groups])
         self.group_bias = np.array([g.hiring_bias for g in scenario.groups])
-        self.median_ladder_wage = np.median(self.ladders.wage)  # ladders are fixed after construction
         self.n_rungs = self.employers.n_rungs
+        self.cell_layout = matching.cell_layout(self)  # ladders and employers' places are fixed
         self.flows = MonthFlows(self.n_sectors)
         self.chosen_targets: list[dict] = []
         self.policies = build_policies([] if no_policies else self.arm.policies, self)
@@ -145,7 +145,7 @@ class SectorModel(mesa.Model):
             per = 3 if scenario.earnings_panel == "quarterly" else 1
             self.earnings_panel = np.zeros((-(-scenario.months // per), self.workers.n), np.float32)
         earnings.step(self, accumulate=False)
-        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+        self.datacollector = self._collector()
 
     # ----------------------------------------------------------------------------------------
     @property
@@ -187,8 +187,8 @@ class SectorModel(mesa.Model):
             self.step()
 
     # ----------------------------------------------------------------------------------------
-    def _reporters(self) -> dict:
-        """Model-level reporters for the monthly series (one column each)."""
+    def _collector(self) -> mesa.DataCollector:
+        """Mesa DataCollector of the monthly series, one model reporter per column."""
         from sectorsim import outcomes
 
-        return outcomes.monthly_reporters(self)
+        return outcomes.MonthlySeries(model_reporters=outcomes.monthly_reporters(self))

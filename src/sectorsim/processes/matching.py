@@ -48,31 +48,61 @@ if TYPE_CHECKING:
     from sectorsim.model import SectorModel
 
 
-def _vacancy_cells(model: SectorModel) -> dict[str, np.ndarray]:
-    """Open positions as slots, sorted by cell (area, sector, rung)."""
-    e, lad = model.employers, model.ladders
+def cell_layout(model: SectorModel) -> dict[str, np.ndarray]:
+    """What does not change month to month about the cells (area, sector, rung): built once per model.
+
+    Returns each cell's area, sector, ladder wage and required credential; each cell's wage
+    threshold for on-the-job searchers and the sorted distinct thresholds (the wage bands); the
+    appeal factor ``(wage / median wage) ** wage_preference``; and each employer's first cell.
+    """
+    e, lad, lm = model.employers, model.ladders, model.labor
     n_a, n_s, n_r = model.reach.shape[0], model.n_sectors, model.n_rungs
-    open_ = np.maximum(e.positions - model.filled(), 0).ravel()
-    er = np.repeat(np.arange(open_.size), open_)
-    slot_emp = er // n_r
-    slot_rung = er % n_r
-    slot_cell = (e.area[slot_emp].astype(np.int64) * n_s + e.sector[slot_emp]) * n_r + slot_rung
-    order = np.argsort(slot_cell, kind="stable")
-    slot_emp, slot_rung, slot_cell = slot_emp[order], slot_rung[order], slot_cell[order]
-    n_c = n_a * n_s * n_r
-    count = np.bincount(slot_cell, minlength=n_c)
-    cell = np.arange(n_c)
+    cell = np.arange(n_a * n_s * n_r)
     c_area, c_sector, c_rung = cell // (n_s * n_r), (cell // n_r) % n_s, cell % n_r
+    wage = lad.wage[c_sector, c_rung]
+    # an on-the-job searcher only applies where the cell can pay min_wage_gain more than now
+    best_premium = 1.0 + 2.5 * model.config.employers.quality_sd
+    threshold = wage * best_premium / (1.0 + lm.min_wage_gain)
     return {
-        "emp": slot_emp,
-        "rung": slot_rung,
-        "count": count,
-        "start": np.cumsum(count) - count,
         "area": c_area,
         "sector": c_sector,
-        "wage": lad.wage[c_sector, c_rung],
+        "wage": wage,
         "required": lad.required[c_sector, c_rung],
+        "threshold": threshold,
+        "bands": np.unique(threshold),
+        "appeal": (wage / np.median(lad.wage)) ** lm.wage_preference,
+        "employer_cell": (e.area.astype(np.int64) * n_s + e.sector) * n_r,
     }
+
+
+@njit(cache=True, nogil=True)
+def _slots(
+    open_: NDArray[np.int64], employer_cell: NDArray[np.int64], n_rungs: int, n_cells: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Open positions as slots (employer, rung), grouped by cell, by employer within a cell."""
+    count = np.zeros(n_cells, np.int64)
+    for j in range(employer_cell.size):  # loop: employers (compiled)
+        for r in range(n_rungs):  # loop: rungs (compiled)
+            count[employer_cell[j] + r] += open_[j, r]
+    fill = np.cumsum(count) - count
+    slot_emp = np.empty(count.sum(), np.int64)
+    slot_rung = np.empty(count.sum(), np.int64)
+    for j in range(employer_cell.size):  # loop: employers (compiled)
+        for r in range(n_rungs):  # loop: rungs (compiled)
+            c = employer_cell[j] + r
+            for _ in range(open_[j, r]):  # loop: open positions of one (employer, rung) (compiled)
+                slot_emp[fill[c]] = j
+                slot_rung[fill[c]] = r
+                fill[c] += 1
+    return slot_emp, slot_rung, count
+
+
+def _vacancy_cells(model: SectorModel) -> dict[str, np.ndarray]:
+    """Open positions as slots, sorted by cell (area, sector, rung), with the cells' layout."""
+    layout = model.cell_layout
+    open_ = np.maximum(model.employers.positions - model.filled(), 0)
+    slot_emp, slot_rung, count = _slots(open_, layout["employer_cell"], model.n_rungs, layout["wage"].size)
+    return {**layout, "emp": slot_emp, "rung": slot_rung, "count": count, "start": np.cumsum(count) - count}
 
 
 @njit(cache=True, nogil=True)
@@ -174,12 +204,9 @@ def _profiles(model: SectorModel, cells: dict, idx: np.ndarray) -> tuple[np.ndar
     searcher's profile. Searchers in one profile face the same weights, so the weights are built
     once per profile rather than once per searcher.
     """
-    w, lm = model.workers, model.labor
+    w = model.workers
     base = int(model.ladders.max_level.max()) + 1
-    # an on-the-job searcher only applies where the cell can pay min_wage_gain more than now
-    best_premium = 1.0 + 2.5 * model.config.employers.quality_sd
-    cell_threshold = cells["wage"] * best_premium / (1.0 + lm.min_wage_gain)
-    threshold = np.unique(cell_threshold)
+    cell_threshold, threshold = cells["threshold"], cells["bands"]
     key, level, band = _profile_keys(
         idx, (w.area, w.employer, w.wage, w.credential, w.firm_sector, w.firm_level), threshold, base
     )
@@ -196,7 +223,7 @@ def _profiles(model: SectorModel, cells: dict, idx: np.ndarray) -> tuple[np.ndar
     pays = (
         cell_threshold[None, :] > np.where(p_band > 0, threshold[np.maximum(p_band - 1, 0)], -np.inf)[:, None]
     )
-    appeal = cells["count"] * (cells["wage"] / model.median_ladder_wage) ** lm.wage_preference
+    appeal = cells["count"] * cells["appeal"]
     weight = np.where(reach & qualified & pays, appeal[None, :], 0.0)
     return np.cumsum(weight, axis=1), inverse
 
