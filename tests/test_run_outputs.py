@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
@@ -96,3 +99,16 @@ def test_help_describes_the_commands():
     res = run_cli("run", "--help")
     for opt in ("--out", "--replications", "--seed", "--months", "--jobs"):
         assert opt in res.stdout
+
+
+def test_help_does_not_load_the_model_stack():
+    """`sectorsim --help` stays quick: the CLI module imports no mesa, numba or scipy."""
+    code = (
+        "import sys, sectorsim.cli; print(sorted(m for m in ('mesa', 'numba', 'scipy') if m in sys.modules))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "[]", res.stdout
+    # while the package's public names still resolve
+    code = "import sectorsim; print(sectorsim.SectorModel.__name__, sectorsim.load_scenario.__name__)"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.split() == ["SectorModel", "load_scenario"]
