@@ -57,7 +57,8 @@ def main() -> None:
     model.run()
     total = time.perf_counter() - built
     months = sc.total_months
-    print(f"{args.workers:,} workers, arm {args.arm}: built in {built - start:.2f} s, {months} months in {total:.2f} s")
+    print(f"{args.workers:,} workers, arm {args.arm}: built in {built - start:.2f} s, ", end="")
+    print(f"{months} months in {total:.2f} s")
     print(f"{'process':<18} {'ms/month':>9} {'share':>7}")
     for name, secs in sorted(TOTALS.items(), key=lambda kv: -kv[1]):  # loop: processes
         print(f"{name:<18} {secs / months * 1e3:9.2f} {secs / total:7.1%}")
