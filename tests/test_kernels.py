@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sectorsim.processes.matching import _draw_applications, _offer_rounds
+from sectorsim.processes.offers import _offer_rounds
+from sectorsim.processes.search import _draw_applications
 from sectorsim.streams import Streams, stream_id
 
 _M1, _M2, _G, _P = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93

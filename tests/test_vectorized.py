@@ -79,10 +79,10 @@ def test_the_check_catches_a_per_worker_loop():
 
 def test_kernels_are_really_compiled():
     """The decorated kernels are numba dispatchers (JIT not disabled), so the exemption holds."""
-    from sectorsim.processes import earnings, matching, separations
+    from sectorsim.processes import earnings, offers, search, separations
     from sectorsim.streams import _uniform_kernel
 
-    for fn in (matching._draw_applications, matching._offer_rounds, matching._screen, separations._draw):
+    for fn in (search._draw_applications, offers._offer_rounds, offers._screen, separations._draw):
         assert isinstance(fn, numba.core.registry.CPUDispatcher), fn
     assert isinstance(earnings._month, numba.core.registry.CPUDispatcher)
     assert isinstance(_uniform_kernel, numba.core.registry.CPUDispatcher)
