@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import resource
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +81,18 @@ def time_mesa_boltzmann(agents: int = 10_000, steps: int = 20) -> float:
 
 
 def run_bench(
-    workers: int | None = None, months: int | None = None, path: Path = BENCH_SCENARIO
+    workers: int | None = None,
+    months: int | None = None,
+    path: Path = BENCH_SCENARIO,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run the benchmark and return its figures.
+
+    Args:
+        workers: Rescale the region to this many workers (default: the scenario's own).
+        months: Months after burn-in (default: the scenario's).
+        path: The benchmark scenario.
+        progress: Called with a line of text before each timed part starts.
 
     Returns:
         ``worker_months_per_s`` (all arms), ``seconds`` (mean per arm run), ``peak_mb`` (largest
@@ -94,10 +104,14 @@ def run_bench(
     ctx = mp.get_context("spawn")
     arms: dict[str, dict[str, float]] = {}
     for arm in sc.arms:  # loop: benchmark arms, each in a fresh process
+        if progress:
+            progress(f"timing arm '{arm.name}': {sc.n_workers:,} workers x {sc.total_months} months")
         with ctx.Pool(1) as pool:
             arms[arm.name] = pool.apply(_time_arm, (str(path), overrides, arm.name, sc.seed))
     total_wm = sum(a["worker_months"] for a in arms.values())
     total_s = sum(a["seconds"] for a in arms.values())
+    if progress:
+        progress("timing Mesa's BoltzmannWealth (10,000 agents)")
     mesa_rate = time_mesa_boltzmann()
     rate = total_wm / total_s
     return {

@@ -611,7 +611,9 @@ def bench(
 
     from sectorsim.bench import run_bench
 
-    res = run_bench(workers=workers, months=months)
+    res = run_bench(
+        workers=workers, months=months, progress=lambda line: err_console.print(f"[dim]{line}...[/dim]")
+    )
     if json_out:
         out_console.print_json(json.dumps(res))
         return
