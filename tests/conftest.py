@@ -31,9 +31,11 @@ def make_scenario(raw: dict, **overrides):
     return validate(data, "test")
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run ``sectorsim`` in a subprocess, as a user would."""
-    env = {**os.environ, "COLUMNS": "160"}
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``sectorsim`` in a subprocess, as a user would (``env`` adds environment variables)."""
+    env = {**os.environ, "COLUMNS": "160", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "sectorsim", *args],
         capture_output=True,

@@ -1,7 +1,8 @@
-"""The compiled kernels agree exactly with plain numpy versions of the same rules.
+"""The compiled kernels agree exactly with plain numpy versions of the same rules, and stay in bounds.
 
-The numpy references below are the implementations the kernels replaced; each comparison is
-bit-for-bit on random inputs, and a companion check shows a changed rule is caught.
+The numpy references below are the implementations the kernels (and the partial invitation sort)
+replaced; each comparison is bit-for-bit on random inputs, and a companion check shows a changed
+rule is caught. A slow test reruns whole scenarios with numba's bounds checking on.
 """
 
 from __future__ import annotations
@@ -132,3 +133,23 @@ def test_invitation_order_is_the_full_sort_cut_short(n_first, n):
     draw = rng.random(400)
     want = np.lexsort((draw, ~first))[:n]
     assert np.array_equal(first_in_order(first, draw, n), want)
+
+
+@pytest.mark.slow
+def test_kernels_stay_in_bounds(tmp_path):
+    """With numba's bounds checking on, whole runs of every mechanism raise no IndexError.
+
+    Compiled kernels do not check indices by default; a wrong index would read or write memory
+    silently. This recompiles them with NUMBA_BOUNDSCHECK=1 (in a separate cache) and runs a
+    scenario with every policy and an evaluation.
+    """
+    from conftest import DATA, run_cli
+
+    env = {"NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    run = run_cli("run", str(DATA / "small.yaml"), "--out", str(tmp_path / "r"), "--jobs", "1", env=env)
+    ev = run_cli(
+        "evaluate", str(DATA / "small_eval.yaml"), "--out", str(tmp_path / "e"), "--jobs", "1", env=env
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert ev.returncode == 0, ev.stderr[-2000:]
+    assert any((tmp_path / "numba").rglob("*.nbi"))  # the checked kernels were compiled apart
