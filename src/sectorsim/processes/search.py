@@ -209,7 +209,9 @@ def _draw_applications(
     return out_w[:n_out], out_s[:n_out]
 
 
-def applications(model: SectorModel, cells: dict, idx: np.ndarray, n_apps: np.ndarray):
+def applications(
+    model: SectorModel, cells: dict, idx: np.ndarray, n_apps: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw each searcher's applications; return (worker rows, slot indices), deduplicated.
 
     A cell is drawn by inverse CDF on the profile's cumulative weights, a vacancy uniformly within
