@@ -152,6 +152,7 @@ class Streams:
 
     def __init__(self, seed: int) -> None:
         self.seed = int(seed) & _MASK
+        self._named: dict[str, int] = {}  # first hash stage, (seed, stream name), per name
 
     def base(self, name: str, month: int, call: int = 0) -> np.uint64:
         """The hash of (seed, stream, month, call) that a compiled kernel combines with keys.
@@ -159,7 +160,9 @@ class Streams:
         Kernels that draw inside a loop (matching) take this and call :func:`key_uniform` or
         :func:`pair_uniform`; they then draw exactly the numbers :meth:`uniform` would.
         """
-        h = _fmix_int(self.seed ^ stream_id(name))
+        h = self._named.get(name)
+        if h is None:
+            h = self._named[name] = _fmix_int(self.seed ^ stream_id(name))
         h = _fmix_int(h ^ ((month + 2) * _M1 & _MASK))
         return np.uint64(_fmix_int(h ^ ((call + 1) * _M2 & _MASK)))
 

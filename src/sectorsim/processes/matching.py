@@ -53,7 +53,8 @@ def cell_layout(model: SectorModel) -> dict[str, np.ndarray]:
 
     Returns each cell's area, sector, ladder wage and required credential; each cell's wage
     threshold for on-the-job searchers and the sorted distinct thresholds (the wage bands); the
-    appeal factor ``(wage / median wage) ** wage_preference``; and each employer's first cell.
+    appeal factor ``(wage / median wage) ** wage_preference``; each employer's first cell; and the
+    base in which a searcher's credential levels are written as one profile key.
     """
     e, lad, lm = model.employers, model.ladders, model.labor
     n_a, n_s, n_r = model.reach.shape[0], model.n_sectors, model.n_rungs
@@ -72,6 +73,7 @@ def cell_layout(model: SectorModel) -> dict[str, np.ndarray]:
         "bands": np.unique(threshold),
         "appeal": (wage / np.median(lad.wage)) ** lm.wage_preference,
         "employer_cell": (e.area.astype(np.int64) * n_s + e.sector) * n_r,
+        "level_base": int(lad.max_level.max()) + 1,  # credential levels are digits in this base
     }
 
 

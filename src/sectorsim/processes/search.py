@@ -122,7 +122,7 @@ def profiles(model: SectorModel, cells: dict, idx: np.ndarray) -> tuple[np.ndarr
     once per profile rather than once per searcher.
     """
     w = model.workers
-    base = int(model.ladders.max_level.max()) + 1
+    base = cells["level_base"]
     cell_threshold, threshold = cells["threshold"], cells["bands"]
     key, level, band = _profile_keys(
         idx, (w.area, w.employer, w.wage, w.credential, w.firm_sector, w.firm_level), threshold, base
@@ -132,17 +132,47 @@ def profiles(model: SectorModel, cells: dict, idx: np.ndarray) -> tuple[np.ndarr
     # any member represents its profile: members share area, credentials and band by construction
     first = np.empty(uniq.size, np.int64)
     first[inverse] = np.arange(key.size)
-    rep = idx[first]
-    p_level = level[first]
-    p_band = band[first]
-    reach = model.reach[w.area[rep]][:, cells["area"]]
-    qualified = p_level[:, cells["sector"]] >= cells["required"][None, :]
-    pays = (
-        cell_threshold[None, :] > np.where(p_band > 0, threshold[np.maximum(p_band - 1, 0)], -np.inf)[:, None]
+    cum = _cumulative_weights(
+        w.area[idx[first]],
+        level[first],
+        band[first],
+        model.reach,
+        (cells["area"], cells["sector"], cells["required"], cell_threshold),
+        threshold,
+        cells["count"] * cells["appeal"],
     )
-    appeal = cells["count"] * cells["appeal"]
-    weight = np.where(reach & qualified & pays, appeal[None, :], 0.0)
-    return np.cumsum(weight, axis=1), inverse
+    return cum, inverse
+
+
+@njit(cache=True, nogil=True)
+def _cumulative_weights(
+    area: NDArray[np.int16],
+    level: NDArray[np.int64],
+    band: NDArray[np.int64],
+    reach: NDArray[np.bool_],
+    cells: tuple,
+    bands: NDArray[np.float64],
+    appeal: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Each profile's cumulative cell weights (profiles x cells).
+
+    A cell adds its appeal where the profile can commute to it, believes it qualifies, and (for an
+    on-the-job searcher) the cell can pay more than the profile's wage band; otherwise nothing.
+    """
+    c_area, c_sector, c_required, c_threshold = cells
+    cum = np.empty((area.size, c_area.size), np.float64)
+    for p in range(area.size):  # loop: profiles (compiled)
+        floor = bands[band[p] - 1] if band[p] > 0 else -np.inf
+        acc = 0.0
+        for c in range(c_area.size):  # loop: cells (compiled)
+            if (
+                reach[area[p], c_area[c]]
+                and level[p, c_sector[c]] >= c_required[c]
+                and c_threshold[c] > floor
+            ):
+                acc += appeal[c]
+            cum[p, c] = acc
+    return cum
 
 
 #: Buckets of the guide table that starts each cell search (a power of two, so g / GUIDE is exact).
