@@ -142,8 +142,8 @@ class SectorModel(mesa.Model):
         #: Earnings by period of the horizon (periods x workers, float32), when the scenario asks for it.
         self.earnings_panel: NDArray[np.float32] | None = None
         if scenario.earnings_panel != "off":
-            per = 3 if scenario.earnings_panel == "quarterly" else 1
-            self.earnings_panel = np.zeros((-(-scenario.months // per), self.workers.n), np.float32)
+            periods = -(-scenario.months // scenario.panel_months)
+            self.earnings_panel = np.zeros((periods, self.workers.n), np.float32)
         earnings.step(self, accumulate=False)
         self.datacollector = self._collector()
 

@@ -154,7 +154,7 @@ def write_earnings_panel(results: ScenarioResults, path: str) -> None:
         earn = run.panel["earnings"]
         n = earn.shape[1]
         cols = {
-            "arm": pa.array([run.arm] * n).dictionary_encode(),
+            "arm": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([run.arm])),
             "replication": pa.array(np.full(n, run.replication, np.int32)),
             "worker": pa.array(np.arange(n, dtype=np.int64)),
             "group": pa.DictionaryArray.from_arrays(pa.array(run.panel["group"].astype(np.int32)), groups),

@@ -42,14 +42,6 @@ _INV53 = 2.0**-53
 INIT_MONTH = -1
 
 
-def _fmix_int(x: int) -> int:
-    """SplitMix64 finalizer on a Python int (64-bit wrap-around)."""
-    x &= _MASK
-    x = ((x ^ (x >> 30)) * _M1) & _MASK
-    x = ((x ^ (x >> 27)) * _M2) & _MASK
-    return x ^ (x >> 31)
-
-
 @njit(cache=True, nogil=True)
 def fmix(x: np.uint64) -> np.uint64:
     """SplitMix64 finalizer on one uint64 (wraps modulo 2**64); callable from compiled kernels."""
@@ -59,6 +51,11 @@ def fmix(x: np.uint64) -> np.uint64:
     x *= _U_M2
     x ^= x >> _S31
     return x
+
+
+def _fmix_int(x: int) -> int:
+    """:func:`fmix` on a Python int (taken modulo 2**64), for seeds and stream bases."""
+    return int(fmix(np.uint64(x & _MASK)))
 
 
 @njit(cache=True, nogil=True)

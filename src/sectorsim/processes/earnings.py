@@ -31,39 +31,6 @@ def wage_at(base: float, premium: float, skill: float, skill_return: float) -> f
 
 
 @njit(cache=True, nogil=True)
-def _wages(
-    idx: NDArray[np.int64],
-    employer: NDArray[np.int64],
-    rung: NDArray[np.int64],
-    skill: NDArray[np.float32],
-    e_sector: NDArray[np.int8],
-    e_premium: NDArray[np.float32],
-    ladder_wage: NDArray[np.float64],
-    skill_return: float,
-) -> NDArray[np.float64]:
-    out = np.empty(idx.size, np.float64)
-    for i in range(idx.size):  # loop: (worker, job) pairs (compiled)
-        j = employer[i]
-        out[i] = wage_at(ladder_wage[e_sector[j], rung[i]], e_premium[j], skill[idx[i]], skill_return)
-    return out
-
-
-def wage_for(model: SectorModel, idx: np.ndarray, employer: np.ndarray, rung: np.ndarray) -> np.ndarray:
-    """Monthly wage ($) worker rows ``idx`` would earn at (employer, rung)."""
-    e = model.employers
-    return _wages(
-        np.asarray(idx, np.int64),
-        np.asarray(employer, np.int64),
-        np.asarray(rung, np.int64),
-        model.workers.skill,
-        e.sector,
-        e.premium,
-        model.ladders.wage,
-        model.labor.skill_return,
-    )
-
-
-@njit(cache=True, nogil=True)
 def _month(
     workers: tuple,
     e_sector: NDArray[np.int8],
@@ -119,5 +86,4 @@ def step(model: SectorModel, accumulate: bool) -> None:
         accumulate,
     )
     if accumulate and model.earnings_panel is not None:
-        per = 3 if model.config.earnings_panel == "quarterly" else 1
-        model.earnings_panel[model.policy_month // per] += w.earnings
+        model.earnings_panel[model.policy_month // model.config.panel_months] += w.earnings

@@ -54,7 +54,8 @@ def cell_layout(model: SectorModel) -> dict[str, np.ndarray]:
     Returns each cell's area, sector, ladder wage and required credential; each cell's wage
     threshold for on-the-job searchers and the sorted distinct thresholds (the wage bands); the
     appeal factor ``(wage / median wage) ** wage_preference``; each employer's first cell; and the
-    base in which a searcher's credential levels are written as one profile key.
+    base in which a searcher's credential levels are written as one profile key, and the number of
+    possible profile keys.
     """
     e, lad, lm = model.employers, model.ladders, model.labor
     n_a, n_s, n_r = model.reach.shape[0], model.n_sectors, model.n_rungs
@@ -64,16 +65,19 @@ def cell_layout(model: SectorModel) -> dict[str, np.ndarray]:
     # an on-the-job searcher only applies where the cell can pay min_wage_gain more than now
     best_premium = 1.0 + 2.5 * model.config.employers.quality_sd
     threshold = wage * best_premium / (1.0 + lm.min_wage_gain)
+    bands = np.unique(threshold)
+    level_base = int(lad.max_level.max()) + 1
     return {
         "area": c_area,
         "sector": c_sector,
         "wage": wage,
         "required": lad.required[c_sector, c_rung],
         "threshold": threshold,
-        "bands": np.unique(threshold),
+        "bands": bands,
         "appeal": (wage / np.median(lad.wage)) ** lm.wage_preference,
         "employer_cell": (e.area.astype(np.int64) * n_s + e.sector) * n_r,
-        "level_base": int(lad.max_level.max()) + 1,  # credential levels are digits in this base
+        "level_base": level_base,  # credential levels are digits in this base
+        "profile_space": n_a * level_base**n_s * (bands.size + 1),  # profile keys lie below this
     }
 
 

@@ -127,8 +127,7 @@ def profiles(model: SectorModel, cells: dict, idx: np.ndarray) -> tuple[np.ndarr
     key, level, band = _profile_keys(
         idx, (w.area, w.employer, w.wage, w.credential, w.firm_sector, w.firm_level), threshold, base
     )
-    space = model.reach.shape[0] * base**model.n_sectors * (threshold.size + 1)
-    uniq, inverse = _group(key, space)
+    uniq, inverse = _group(key, cells["profile_space"])
     # any member represents its profile: members share area, credentials and band by construction
     first = np.empty(uniq.size, np.int64)
     first[inverse] = np.arange(key.size)

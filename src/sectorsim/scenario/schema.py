@@ -368,6 +368,11 @@ class Scenario(Strict):
         return self.burn_in + self.months
 
     @property
+    def panel_months(self) -> int:
+        """Months in one period of the earnings panel (3 when quarterly, else 1)."""
+        return 3 if self.earnings_panel == "quarterly" else 1
+
+    @property
     def n_workers(self) -> int:
         """Labor force of the whole region."""
         return sum(a.workers for a in self.region.areas)
