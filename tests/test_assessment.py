@@ -13,6 +13,13 @@ from sectorsim.assessment import assess
 from sectorsim.model import SectorModel
 
 EXTRACTS = ROOT / "scenarios" / "data"
+EXAMPLES = {k: EXTRACTS / f"{k}_example.csv" for k in ("qcew", "oews", "commuting")}
+
+
+def init_region(files: dict[str, Path], out: Path, *extra: str):
+    """Run `sectorsim init-region` on extracts ``files`` (qcew, oews, commuting) into ``out``."""
+    paths = [arg for k in ("qcew", "oews", "commuting") for arg in (f"--{k}", str(files[k]))]
+    return run_cli("init-region", *paths, "--out", str(out), *extra)
 
 
 def test_assessment_ranks_with_visible_parts_and_weights_matter(small_raw):
@@ -68,19 +75,7 @@ def test_assess_and_run_with_auto_from_the_cli(tmp_path):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("region") / "example.yaml"
-    res = run_cli(
-        "init-region",
-        "--qcew",
-        str(EXTRACTS / "qcew_example.csv"),
-        "--oews",
-        str(EXTRACTS / "oews_example.csv"),
-        "--commuting",
-        str(EXTRACTS / "commuting_example.csv"),
-        "--out",
-        str(out),
-        "--name",
-        "example",
-    )
+    res = init_region(EXAMPLES, out, "--name", "example")
     assert res.returncode == 0, res.stderr
     return out
 
@@ -102,17 +97,7 @@ def test_init_region_writes_a_scenario_check_accepts_and_run_runs(built, tmp_pat
 
 
 def test_init_region_refuses_to_overwrite(built):
-    res = run_cli(
-        "init-region",
-        "--qcew",
-        str(EXTRACTS / "qcew_example.csv"),
-        "--oews",
-        str(EXTRACTS / "oews_example.csv"),
-        "--commuting",
-        str(EXTRACTS / "commuting_example.csv"),
-        "--out",
-        str(built),
-    )
+    res = init_region(EXAMPLES, built)
     assert res.returncode == 2 and "--force" in res.stderr
 
 
@@ -138,22 +123,12 @@ def test_init_region_refuses_to_overwrite(built):
     ],
 )
 def test_init_region_bad_extracts_give_one_line_errors(tmp_path, which, edit, words):
-    files = {k: EXTRACTS / f"{k}_example.csv" for k in ("qcew", "oews", "commuting")}
+    files = dict(EXAMPLES)
     bad = tmp_path / f"{which}.csv"
     bad.write_text(edit(files[which].read_text()))
     files[which] = bad
     out = tmp_path / "out.yaml"
-    res = run_cli(
-        "init-region",
-        "--qcew",
-        str(files["qcew"]),
-        "--oews",
-        str(files["oews"]),
-        "--commuting",
-        str(files["commuting"]),
-        "--out",
-        str(out),
-    )
+    res = init_region(files, out)
     assert res.returncode == 2, res.stderr
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "Traceback" not in res.stderr
