@@ -45,6 +45,7 @@ if not out_console.is_terminal:
 err_console = Console(stderr=True, highlight=False)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+JobsOpt = Annotated[int | None, typer.Option(min=1, max=256, help="Worker processes (default: all cores).")]
 
 
 def _version(value: bool) -> None:
@@ -135,9 +136,7 @@ def run(
     months: Annotated[
         int | None, typer.Option(min=1, max=1200, help="Override the months after burn-in.")
     ] = None,
-    jobs: Annotated[
-        int | None, typer.Option(min=1, max=256, help="Worker processes (default: all cores).")
-    ] = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Run every arm x replication of a scenario (paired by seed) and write tables, data and a report.
 
@@ -192,9 +191,7 @@ def evaluate(
     replications: Annotated[
         int | None, typer.Option(min=2, max=10_000, help="Override the replications.")
     ] = None,
-    jobs: Annotated[
-        int | None, typer.Option(min=1, max=256, help="Worker processes (default: all cores).")
-    ] = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Run the scenario's randomized evaluation: impacts by year and quarter, by group, cost-benefit.
 
@@ -548,9 +545,7 @@ def evidence(
             help="Replications per program scenario (default: each file's; flows always use 10).",
         ),
     ] = None,
-    jobs: Annotated[
-        int | None, typer.Option(min=1, max=256, help="Worker processes (default: all cores).")
-    ] = None,
+    jobs: JobsOpt = None,
     docs: Annotated[
         Path | None,
         typer.Option(help="Also write the validation page here (docs/VALIDATION.md).", show_default=False),
