@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from conftest import DATA, ROOT, make_scenario, run_cli
-from sectorsim.assessment import assess
+from sectorsim.assessment import assess, resolve_targets
 from sectorsim.model import SectorModel
 
 EXTRACTS = ROOT / "scenarios" / "data"
@@ -41,16 +41,22 @@ def test_assessment_ranks_with_visible_parts_and_weights_matter(small_raw):
 
 def test_target_sector_auto_picks_the_top_sector(small_raw):
     sc = make_scenario(small_raw, **{"arms.sector_partnership.policies.0.target_sector": "auto"})
-    top = assess(sc)[0].loc[0, "sector"]
-    m = SectorModel(scenario=sc, arm="sector_partnership", rng=1)
+    ranked = assess(sc)[0]
+    top = ranked.loc[0, "sector"]
+    resolved, targets = resolve_targets(sc)
+    m = SectorModel(scenario=resolved, arm="sector_partnership", rng=1)
     assert m.policies[0].sector == m.sector_index[top]
-    assert m.chosen_targets == [
+    assert targets.to_dict("records") == [
         {
             "arm": "sector_partnership",
             "target_sector": top,
-            "assessment_score": pytest.approx(assess(sc)[0].loc[0, "score"]),
+            "assessment_score": pytest.approx(ranked.loc[0, "score"]),
         }
     ]
+    # the scenario itself is untouched, and a model is never asked to run the assessment itself
+    assert sc.arm("sector_partnership").policies[0].target_sector == "auto"
+    with pytest.raises(ValueError, match="resolve_targets"):
+        SectorModel(scenario=sc, arm="sector_partnership", rng=1)
 
 
 def test_assess_and_run_with_auto_from_the_cli(tmp_path):

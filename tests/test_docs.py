@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from sectorsim.policies import job_quality, program, sector_partnership, single_employer
+from sectorsim.columns import collect
+from sectorsim.model import state_owners, step_order
+from sectorsim.policies import POLICY_TYPES
 from sectorsim.scenario import schema
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def all_models() -> list[type[BaseModel]]:
-    mods = (schema, program, single_employer, sector_partnership, job_quality)
+    """Every pydantic model of the scenario schema and of every registered policy's module."""
+    mods = [schema] + [sys.modules[c.__module__] for p in POLICY_TYPES for c in p.__mro__ if c is not object]
+    mods = list(dict.fromkeys(mods))
     found = []
     for mod in mods:
         for obj in vars(mod).values():
@@ -61,3 +66,22 @@ def test_every_shipped_scenario_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     for p in (ROOT / "scenarios").glob("*.yaml"):
         assert f"scenarios/{p.name}" in readme, p.name
+
+
+def test_odd_lists_the_steps_of_the_month_in_the_order_the_model_runs_them():
+    odd = (ROOT / "docs" / "ODD.md").read_text()
+    section = odd.split("## 3. Process overview and scheduling")[1].split("## 4.")[0]
+    listed = re.findall(r"^\d+\. \*\*([a-z.]+)\*\*", section, re.M)
+    assert listed == step_order()
+
+
+def test_every_policy_type_and_every_column_is_documented():
+    odd = (ROOT / "docs" / "ODD.md").read_text()
+    for policy in POLICY_TYPES:
+        assert f"`{policy.config_type.model_fields['type'].default}`" in odd, policy
+    workers, employers = collect(state_owners())
+    missing = [d.column.name for d in workers + employers if f"`{d.column.name}" not in odd]
+    assert not missing, f"columns missing from docs/ODD.md: {missing}"
+    levers = [d.column.name for d in workers + employers if d.column.lever]
+    section = odd.split("### Levers")[1].split("\n## ")[0]
+    assert all(f"`{name}`" in section for name in levers), levers

@@ -7,8 +7,8 @@ import pytest
 
 from sectorsim.agents import Employer, Worker
 from sectorsim.model import SectorModel
-from sectorsim.outcomes import summarize
 from sectorsim.scenario.loading import validate
+from sectorsim.summary import summarize
 
 
 def random_scenario(seed: int) -> dict:

@@ -100,7 +100,7 @@ def test_occupation_shock_removes_positions_and_lays_off(small_raw):
 
 
 def test_outcomes_by_area_of_residence_add_up(small_raw):
-    from sectorsim.outcomes import summarize
+    from sectorsim.summary import summarize
 
     sc = make_scenario(small_raw)
     m = SectorModel(scenario=sc, arm="single_employer", rng=3)

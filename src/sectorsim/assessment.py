@@ -144,3 +144,33 @@ def top_sector(scenario: Scenario) -> tuple[str, float]:
     """The assessment's top-ranked sector and its score (a pure function of the scenario)."""
     base = scenario.model_copy(update={"arms": scenario.arms[:1], "evaluation": None})
     return _top_sector_cached(json.dumps(base.model_dump(mode="json"), sort_keys=True))
+
+
+def resolve_targets(scenario: Scenario) -> tuple[Scenario, pd.DataFrame]:
+    """Replace every ``target_sector: auto`` with the needs assessment's top-ranked sector.
+
+    Called once by whoever builds models from a scenario (the CLI, sweeps, the app), before any
+    model is built: a model never runs the assessment itself.
+
+    Returns:
+        The scenario with every target named (the same object when none was ``auto``), and one row
+        per arm that had one: (arm, target_sector, assessment_score).
+    """
+    autos = [
+        (i, j)
+        for i, arm in enumerate(scenario.arms)
+        for j, policy in enumerate(arm.policies)
+        if getattr(policy, "target_sector", None) == "auto"
+    ]
+    columns = ["arm", "target_sector", "assessment_score"]
+    if not autos:
+        return scenario, pd.DataFrame(columns=columns)
+    chosen, score = top_sector(scenario)
+    resolved = scenario.model_copy(deep=True)
+    for i, j in autos:  # loop: policies with an automatic target (a handful)
+        arm = resolved.arms[i]
+        arm.policies[j] = arm.policies[j].model_copy(update={"target_sector": chosen})
+    rows = [
+        {"arm": scenario.arms[i].name, "target_sector": chosen, "assessment_score": score} for i, _ in autos
+    ]
+    return resolved, pd.DataFrame(rows, columns=columns).drop_duplicates(ignore_index=True)

@@ -143,12 +143,13 @@ def run(
     Writes summary.csv, comparison.csv, timeseries.parquet and report.html to the output folder, and
     earnings_panel.parquet when the scenario sets earnings_panel: monthly or quarterly.
     """
+    from sectorsim.assessment import resolve_targets
     from sectorsim.compare import compare
     from sectorsim.report import write_report
     from sectorsim.runner import default_jobs, run_scenario, write_earnings_panel
     from sectorsim.scenario import load_scenario
 
-    sc = load_scenario(file, _overrides(replications, seed, months))
+    sc, targets = resolve_targets(load_scenario(file, _overrides(replications, seed, months)))
     out_dir = out or Path("results") / sc.name
     n_jobs = jobs or default_jobs()
     total = len(sc.arms) * sc.replications
@@ -164,13 +165,13 @@ def run(
         results.summary.to_csv(tmp / "summary.csv", index=False)
         comparison.to_csv(tmp / "comparison.csv", index=False)
         results.series.to_parquet(tmp / "timeseries.parquet", index=False)
-        if not results.targets.empty:
-            results.targets.to_csv(tmp / "target_sectors.csv", index=False)
+        if not targets.empty:
+            targets.to_csv(tmp / "target_sectors.csv", index=False)
         if results.panels:
             write_earnings_panel(results, str(tmp / "earnings_panel.parquet"))
-        write_report(str(tmp / "report.html"), sc, results.series, comparison, results.targets)
+        write_report(str(tmp / "report.html"), sc, results.series, comparison, targets)
     print_comparison(comparison, sc.reference_arm)
-    for t in results.targets.itertuples():
+    for t in targets.itertuples():
         out_console.print(
             f"arm '{t.arm}': target_sector auto -> '{t.target_sector}' (the needs assessment's top sector, "
             f"score {t.assessment_score:+.2f}; `sectorsim assess {file}` shows why)"
@@ -197,12 +198,13 @@ def evaluate(
 
     Writes impacts.csv, impacts_quarterly.csv, subgroups.csv, costbenefit.csv and report.html.
     """
+    from sectorsim.assessment import resolve_targets
     from sectorsim.evaluation import cost_benefit, impacts, run_evaluation, subgroup_impacts
     from sectorsim.report import write_evaluation_report
     from sectorsim.runner import default_jobs
     from sectorsim.scenario import load_scenario
 
-    sc = load_scenario(file, _overrides(replications, None, None))
+    sc, _ = resolve_targets(load_scenario(file, _overrides(replications, None, None)))
     if sc.evaluation is None:
         raise InputError(
             str(file), "evaluation", "the scenario has no evaluation block (see docs/ODD.md, 'Evaluation')"

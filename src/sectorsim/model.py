@@ -1,36 +1,43 @@
 """SectorModel: a regional labor market as a mesa.Model with array-backed agents.
 
-Each month runs these steps in a fixed order (docs/ODD.md, 'Process overview and scheduling'):
+Each month runs the steps of ``STEPS`` in order; the order is data, printed by ``sectorsim.model``'s
+``step_order()``, documented in docs/ODD.md ('Process overview and scheduling') and checked against
+it by a test:
 
-1. ``demand``       positions grow or shrink; shocks; layoffs where positions fell below staff
-   (evaluation)     random assignment of applicants, when a study runs
-2. policies         each active policy enrolls cohorts and sets its levers
-3. ``separations``  quits and discharges to non-employment; barrier shocks
-4. ``training``     progress, dropout, completion, credential award, placements
-5. ``advancement``  internal promotion up the ladder where credentials allow
-6. ``matching``     applications to vacancies within reach, employer ranking, offers
-7. ``earnings``     wages and this month's earnings (trainees earn less: lock-in)
-   (evaluation)     follow-up records of the study's applicants
-8. ``skills``       skill loss in long unemployment, gain on the job
-9. data collection  one row of the monthly series
+1. ``demand``          positions grow or shrink; shocks; layoffs where positions fell below staff
+2. ``study.assign``    random assignment of applicants, when the run hosts a study
+3. ``policies``        each active policy enrolls cohorts and sets its levers
+4. ``separations``     quits and discharges to non-employment; barrier shocks
+5. ``training``        progress, dropout, completion, credential award, placements
+6. ``advancement``     internal promotion up the ladder where credentials allow
+7. ``matching``        applications to vacancies within reach, employer ranking, offers
+8. ``earnings``        wages and this month's earnings (trainees earn less: lock-in)
+9. ``study.record``    follow-up records of the study's applicants
+10. ``skills``         skill loss in long unemployment, gain on the job
+11. ``collect``        one row of the monthly series
+
+The tables' columns are declared by the modules that own them (``STATE_OWNERS``, plus every
+policy type's module): see :mod:`sectorsim.columns`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
 from numpy.typing import NDArray
 
+from sectorsim import outcomes, policies, population, study
 from sectorsim.agents import Employer, Worker
-from sectorsim.evaluation import Members, Study
+from sectorsim.columns import Declares
 from sectorsim.policies import build_policies
-from sectorsim.population import build_region
 from sectorsim.processes import (
     advancement,
     demand,
     earnings,
+    employment,
     matching,
     separations,
     skills,
@@ -39,18 +46,53 @@ from sectorsim.processes import (
 from sectorsim.scenario.schema import Scenario
 from sectorsim.state import filled_positions
 from sectorsim.streams import Streams
+from sectorsim.study import Members, Study
 
-PROCESS_ORDER = (
-    "demand",
-    "policies",
-    "separations",
-    "training",
-    "advancement",
-    "matching",
-    "earnings",
-    "skills",
-    "collect",
+
+@dataclass(frozen=True)
+class Step:
+    """One named step of the month: a function of the model."""
+
+    name: str
+    run: Callable[[SectorModel], None]
+
+    @property
+    def module(self) -> str:
+        """The module the step's function lives in."""
+        return self.run.__module__
+
+
+def _collect(model: SectorModel) -> None:
+    model.datacollector.collect(model)
+
+
+#: The month, in order. ``SectorModel.step`` runs exactly this list.
+STEPS: tuple[Step, ...] = (
+    Step("demand", demand.step),
+    Step("study.assign", study.assign),
+    Step("policies", policies.advance),
+    Step("separations", separations.step),
+    Step("training", training.step),
+    Step("advancement", advancement.step),
+    Step("matching", matching.step),
+    Step("earnings", earnings.step),
+    Step("study.record", study.record),
+    Step("skills", skills.step),
+    Step("collect", _collect),
 )
+
+#: Modules that own columns of the agent tables (besides the policy modules).
+STATE_OWNERS = (population, employment, demand, earnings, separations, training, matching, study)
+
+
+def state_owners() -> list[tuple[str, Declares]]:
+    """(module, declarations) of every owner of state: the model's modules, then the policies'."""
+    return [(m.__name__, m.DECLARES) for m in STATE_OWNERS] + policies.state_owners()
+
+
+def step_order() -> list[str]:
+    """Names of the month's steps, in order."""
+    return [s.name for s in STEPS]
 
 
 @dataclass
@@ -111,7 +153,7 @@ class SectorModel(mesa.Model):
         self.streams = Streams(seed)
         self.labor = scenario.labor_market
         self.month = 0
-        region = build_region(scenario, self.streams)
+        region = population.build_region(scenario, self.streams, state_owners())
         self.ladders = region.ladders
         self.workers = region.workers
         self.employers = region.employers
@@ -129,7 +171,6 @@ class SectorModel(mesa.Model):
         self.n_rungs = self.employers.n_rungs
         self.cell_layout = matching.cell_layout(self)  # ladders and employers' places are fixed
         self.flows = MonthFlows(self.n_sectors)
-        self.chosen_targets: list[dict] = []
         self.policies = build_policies([] if no_policies else self.arm.policies, self)
         self.study: Study | None = None
         if study_access is not None and scenario.evaluation is not None:
@@ -145,7 +186,7 @@ class SectorModel(mesa.Model):
             periods = -(-scenario.months // scenario.panel_months)
             self.earnings_panel = np.zeros((periods, self.workers.n), np.float32)
         earnings.step(self, accumulate=False)
-        self.datacollector = self._collector()
+        self.datacollector = outcomes.MonthlySeries(model_reporters=outcomes.monthly_reporters(self))
 
     # ----------------------------------------------------------------------------------------
     @property
@@ -163,32 +204,13 @@ class SectorModel(mesa.Model):
         return filled_positions(self.workers, self.employers.n, self.n_rungs)
 
     def step(self) -> None:
-        """Advance the market by one month (see the module docstring for the order)."""
+        """Advance the market by one month: every step of ``STEPS``, in order."""
         self.flows = MonthFlows(self.n_sectors)
-        demand.step(self)
-        if self.study is not None:
-            self.study.advance(self)
-        for policy in self.policies:  # loop: the arm's policies (a handful)
-            policy.advance(self)
-        separations.step(self)
-        training.step(self)
-        advancement.step(self)
-        matching.step(self)
-        earnings.step(self, accumulate=self.in_horizon)
-        if self.study is not None:
-            self.study.record(self)
-        skills.step(self)
-        self.datacollector.collect(self)
+        for step in STEPS:  # loop: the month's steps (a dozen)
+            step.run(self)
         self.month += 1
 
     def run(self, months: int | None = None) -> None:
         """Run burn-in plus the policy horizon, or ``months`` months."""
         for _ in range(self.config.total_months if months is None else months):
             self.step()
-
-    # ----------------------------------------------------------------------------------------
-    def _collector(self) -> mesa.DataCollector:
-        """Mesa DataCollector of the monthly series, one model reporter per column."""
-        from sectorsim import outcomes
-
-        return outcomes.MonthlySeries(model_reporters=outcomes.monthly_reporters(self))

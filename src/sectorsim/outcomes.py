@@ -1,4 +1,6 @@
-"""Outcomes: the monthly series (mesa DataCollector reporters) and the per-run summary.
+"""Outcomes observed each month: the monthly series (a mesa DataCollector) and its snapshot.
+
+The per-run summary over the policy horizon is ``sectorsim.summary`` (the records layer).
 
 Definitions (docs/ODD.md, 'Observation'):
 
@@ -25,7 +27,6 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
-import pandas as pd
 from numba import njit
 from numpy.typing import NDArray
 
@@ -150,84 +151,3 @@ def monthly_reporters(model: SectorModel) -> dict[str, Callable[[SectorModel], f
         return cache["row"]  # type: ignore[return-value]
 
     return {key: (lambda m, k=key: current(m)[k]) for key in snapshot(model)}
-
-
-def gini(x: np.ndarray) -> float:
-    """Gini coefficient of non-negative values (0 for an all-zero vector)."""
-    x = np.sort(np.asarray(x, dtype=np.float64))
-    total = x.sum()
-    if x.size == 0 or total <= 0:
-        return 0.0
-    i = np.arange(1, x.size + 1)
-    return float(2.0 * (i * x).sum() / (x.size * total) - (x.size + 1) / x.size)
-
-
-def _ratio(a: float, b: float) -> float:
-    return float(a / b) if b > 0 else 0.0
-
-
-def summarize(model: SectorModel, series: pd.DataFrame) -> dict[str, float]:
-    """Per-run outcomes over the policy horizon (months after burn-in)."""
-    cfg, w = model.config, model.workers
-    h = series[series["month"] >= cfg.burn_in]
-    months = max(len(h), 1)
-    mean_earn = w.window_earnings / months
-    emp_share = w.window_employed / months
-    out: dict[str, float] = {
-        "earnings_mean": float(mean_earn.mean()),
-        "employment_rate": float(emp_share.mean()),
-        "unemployment_rate": float(h["unemployment_rate"].mean()),
-    }
-    engaged_filled = float(h["employed_engaged"].sum())
-    filled_total = sum(float(h[f"employed_{slug(s.name)}"].sum()) for s in cfg.sectors)
-    out["turnover_rate"] = 12.0 * _ratio(float(h["separations"].sum()), filled_total)
-    for s in cfg.sectors:  # loop: sectors
-        k = slug(s.name)
-        out[f"turnover_{k}"] = 12.0 * _ratio(h[f"separations_{k}"].sum(), h[f"employed_{k}"].sum())
-        out[f"separation_rate_{k}"] = out[f"turnover_{k}"] / 12.0
-    out["turnover_engaged"] = 12.0 * _ratio(h["separations_engaged"].sum(), engaged_filled)
-    out["turnover_not_engaged"] = 12.0 * _ratio(
-        h["separations"].sum() - h["separations_engaged"].sum(), filled_total - engaged_filled
-    )
-    out["turnover_cost"] = float(h["turnover_cost"].sum())
-    out["vacancy_fill_months"] = _ratio(h["vacancies"].mean(), h["hires"].mean())
-    out["job_finding_rate"] = _ratio(h["hires_from_unemployment"].sum(), h["searching_unemployed"].sum())
-    out["job_to_job_rate"] = _ratio(h["job_to_job"].sum(), filled_total)
-    out["credentials"] = float(h["credentials"].sum())
-    out["participants"] = float(sum(p.participants for p in model.policies))
-    out["completions"] = float(h["completions"].sum())
-    out["placements"] = float(h["placements"].sum())
-    cost = float(sum(p.spent for p in model.policies))
-    out["program_cost"] = cost
-    out["cost_per_participant"] = _ratio(cost, out["participants"])
-    out["cost_per_placement"] = _ratio(cost, out["placements"])
-    groups = [g.name for g in cfg.groups]
-    ref = groups.index(cfg.disparity.reference_group or groups[0])
-    g_earn, g_emp, g_n = [], [], []
-    for g, name in enumerate(groups):  # loop: groups
-        mask = w.group == g
-        g_n.append(int(mask.sum()))
-        g_earn.append(float(mean_earn[mask].mean()) if mask.any() else 0.0)
-        g_emp.append(float(emp_share[mask].mean()) if mask.any() else 0.0)
-        out[f"earnings_{slug(name)}"] = g_earn[-1]
-        out[f"employment_{slug(name)}"] = g_emp[-1]
-    others = [g for g in range(len(groups)) if g != ref and g_n[g] > 0]
-    if others:
-        wts = np.array([g_n[g] for g in others], float)
-        out["earnings_gap"] = g_earn[ref] - float(np.dot(wts, [g_earn[g] for g in others]) / wts.sum())
-        out["employment_gap"] = 100.0 * (
-            g_emp[ref] - float(np.dot(wts, [g_emp[g] for g in others]) / wts.sum())
-        )
-    else:
-        out["earnings_gap"] = 0.0
-        out["employment_gap"] = 0.0
-    out["earnings_gini"] = gini(mean_earn)
-    # by area of residence: who a program reaches, and whose earnings move (county lines matter)
-    n_areas = len(cfg.region.areas)
-    area_n = np.maximum(np.bincount(w.area, minlength=n_areas), 1)
-    area_earn = np.bincount(w.area, weights=mean_earn, minlength=n_areas) / area_n
-    area_part = np.bincount(w.area, weights=w.ever_enrolled, minlength=n_areas)
-    for a, area in enumerate(cfg.region.areas):  # loop: areas
-        out[f"earnings_area_{slug(area.name)}"] = float(area_earn[a])
-        out[f"participants_area_{slug(area.name)}"] = float(area_part[a])
-    return out

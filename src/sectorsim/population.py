@@ -12,9 +12,36 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sectorsim.columns import Column, Declares
 from sectorsim.scenario.schema import Scenario
-from sectorsim.state import NONE, EmployerTable, Ladders, WorkerTable
+from sectorsim.state import NONE, EmployerTable, Ladders, WorkerTable, build_tables
 from sectorsim.streams import INIT_MONTH, Streams
+
+#: Who the agents are: identity, place and fixed traits, set once at initialization.
+DECLARES = Declares(
+    workers=(
+        Column("key", "int64", 0, "key", "Stable key of the worker (its initial row)."),
+        Column("group", "int8", 0, "index", "Population group (for disparity analysis)."),
+        Column("area", "int16", 0, "index", "Area of residence."),
+        Column("skill", "float32", 0.0, "sd", "Basic skills, in standard deviations."),
+        Column(
+            "barrier", "bool", False, "bool", "Has a barrier to steady work (childcare, transport, records)."
+        ),
+    ),
+    employers=(
+        Column("key", "int64", 0, "key", "Stable key of the employer (its row)."),
+        Column("sector", "int8", 0, "index", "Industry sector."),
+        Column("area", "int16", 0, "index", "Area where its positions are."),
+        Column(
+            "premium",
+            "float32",
+            0.0,
+            "fraction",
+            "Wage premium over the ladder wage (job quality); job-quality policies raise it.",
+            lever=True,
+        ),
+    ),
+)
 
 
 @dataclass
@@ -52,7 +79,8 @@ def reach_matrix(scenario: Scenario) -> NDArray[np.bool_]:
     return commute <= scenario.region.max_commute_minutes
 
 
-def _build_employers(scenario: Scenario, ladders: Ladders, streams: Streams) -> EmployerTable:
+def _employer_cells(scenario: Scenario) -> list[tuple[int, int, int, float]]:
+    """(area, sector, number of employers, positions) of every (area, sector) cell."""
     total_positions = scenario.n_workers * scenario.labor_market.jobs_per_worker
     areas = scenario.region.areas
     n_workers = np.array([a.workers for a in areas], float)
@@ -67,8 +95,17 @@ def _build_employers(scenario: Scenario, ladders: Ladders, streams: Streams) -> 
             pos = total_positions * job_share[a] * sector.share
             n_emp = max(1, int(round(pos / scenario.employers.mean_size)))
             cells.append((a, s, n_emp, pos))
-    n = sum(c[2] for c in cells)
-    table = EmployerTable(n=n, n_rungs=ladders.wage.shape[1])
+    return cells
+
+
+def _init_employers(
+    scenario: Scenario,
+    ladders: Ladders,
+    table: EmployerTable,
+    cells: list[tuple[int, int, int, float]],
+    streams: Streams,
+) -> None:
+    table.key[:] = np.arange(table.n, dtype=np.int64)
     sigma = scenario.employers.size_sigma
     z_size = streams.normal("init.employer.size", INIT_MONTH, table.key)
     z_quality = streams.normal("init.employer.quality", INIT_MONTH, table.key)
@@ -87,12 +124,10 @@ def _build_employers(scenario: Scenario, ladders: Ladders, streams: Streams) -> 
     table.positions[:] = streams.round_counts(
         "init.positions", INIT_MONTH, flat_keys, table.target.ravel()
     ).reshape(table.target.shape)
-    return table
 
 
-def _build_workers(scenario: Scenario, streams: Streams) -> WorkerTable:
-    n = scenario.n_workers
-    w = WorkerTable(n=n, n_sectors=len(scenario.sectors))
+def _init_workers(scenario: Scenario, w: WorkerTable, streams: Streams) -> None:
+    w.key[:] = np.arange(w.n, dtype=np.int64)
     w.area[:] = np.repeat(np.arange(len(scenario.region.areas)), [a.workers for a in scenario.region.areas])
     cum = np.cumsum([g.share for g in scenario.groups])
     cum[-1] = 1.0
@@ -101,7 +136,6 @@ def _build_workers(scenario: Scenario, streams: Streams) -> WorkerTable:
     barrier_rate = np.array([g.barrier_rate for g in scenario.groups])
     w.skill[:] = mean_skill[w.group] + streams.normal("init.skill", INIT_MONTH, w.key)
     w.barrier[:] = streams.uniform("init.barrier", INIT_MONTH, w.key) < barrier_rate[w.group]
-    return w
 
 
 def _initial_jobs(
@@ -156,11 +190,21 @@ def _initial_jobs(
     workers.rung[~emp] = NONE
 
 
-def build_region(scenario: Scenario, streams: Streams) -> Region:
-    """Build the initial region for a run."""
+def build_region(scenario: Scenario, streams: Streams, owners: list[tuple[str, Declares]]) -> Region:
+    """Build the initial region for a run.
+
+    Args:
+        scenario: The validated scenario.
+        streams: The run's random streams.
+        owners: (module, declarations) of every owner of state: the tables get their columns.
+    """
     ladders = build_ladders(scenario)
     reach = reach_matrix(scenario)
-    employers = _build_employers(scenario, ladders, streams)
-    workers = _build_workers(scenario, streams)
+    cells = _employer_cells(scenario)
+    workers, employers = build_tables(
+        scenario.n_workers, len(scenario.sectors), sum(c[2] for c in cells), ladders.wage.shape[1], owners
+    )
+    _init_employers(scenario, ladders, employers, cells, streams)
+    _init_workers(scenario, workers, streams)
     _initial_jobs(scenario, ladders, workers, employers, reach, streams)
     return Region(ladders=ladders, workers=workers, employers=employers, reach=reach)

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from sectorsim.model import SectorModel
-from sectorsim.outcomes import summarize
 from sectorsim.scenario.schema import Scenario
 from sectorsim.streams import mix_seed
+from sectorsim.summary import summarize
 
 ID_COLUMNS = ["arm", "replication", "seed"]
 
@@ -40,7 +40,6 @@ class RunResult:
     seed: int
     summary: dict[str, float]
     series: pd.DataFrame
-    targets: list[dict]
     #: earnings by period ("earnings": periods x workers, float32) with each worker's "group" and
     #: "area" codes, when the scenario keeps an earnings panel
     panel: dict[str, np.ndarray] | None = None
@@ -62,7 +61,7 @@ def run_one(scenario: Scenario, arm: str, seed: int, replication: int = 0) -> Ru
     panel = None
     if model.earnings_panel is not None:
         panel = {"earnings": model.earnings_panel, "group": model.workers.group, "area": model.workers.area}
-    return RunResult(arm, replication, seed, summary, series, model.chosen_targets, panel)
+    return RunResult(arm, replication, seed, summary, series, panel)
 
 
 def _task(scenario: Scenario, arm: str, replication: int) -> RunResult:
@@ -76,7 +75,6 @@ class ScenarioResults:
     scenario: Scenario
     summary: pd.DataFrame
     series: pd.DataFrame
-    targets: pd.DataFrame  # sectors chosen by `target_sector: auto` (arm, target_sector, score)
     panels: list[RunResult] | None = None  # runs with an earnings panel, in (arm, replication) order
 
 
@@ -127,12 +125,9 @@ def run_scenario(
         ignore_index=True,
     )
     series = series[ID_COLUMNS + [c for c in series.columns if c not in ID_COLUMNS]]
-    targets = pd.DataFrame(
-        [t for r in results for t in r.targets], columns=["arm", "target_sector", "assessment_score"]
-    )
     panels = [r for r in results if r.panel is not None] or None
     return ScenarioResults(
-        scenario=scenario, summary=summary, series=series, targets=targets.drop_duplicates(), panels=panels
+        scenario=scenario, summary=summary, series=series, panels=panels
     )
 
 

@@ -207,7 +207,7 @@ def _cast(value: float, p: Parameter) -> float | int:
 def metric_names(scenario: Any) -> list[str]:
     """Names of the per-run metrics of a scenario (a one-month run of a tiny copy)."""
     from sectorsim.model import SectorModel
-    from sectorsim.outcomes import summarize
+    from sectorsim.summary import summarize
 
     areas = [a.model_copy(update={"workers": 50}) for a in scenario.region.areas]
     region = scenario.region.model_copy(update={"areas": areas})
@@ -274,6 +274,7 @@ def run_task(
     metrics: list[str],
 ) -> dict[str, Any]:
     """One (sample, arm, replication) run: a pure function of its arguments. Errors are recorded."""
+    from sectorsim.assessment import resolve_targets
     from sectorsim.runner import run_one
 
     row: dict[str, Any] = dict(ids)
@@ -281,7 +282,7 @@ def run_task(
         data = copy.deepcopy(raw)
         for k, v in params.items():
             set_path(data, k, v)
-        summary = run_one(validate(data, "sweep"), arm, seed).summary
+        summary = run_one(resolve_targets(validate(data, "sweep"))[0], arm, seed).summary
         row.update({m: float(summary[m]) for m in metrics})
         row["error"] = ""
     except Exception as exc:  # noqa: BLE001 - a failed run is recorded and the sweep goes on

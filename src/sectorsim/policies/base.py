@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sectorsim.columns import Column, Declares
 from sectorsim.errors import KeyedValueError
 
 if TYPE_CHECKING:
@@ -38,19 +39,40 @@ class PolicyBase(BaseModel):
     def check_names(self, *, sectors: set[str], groups: set[str], areas: set[str]) -> None:
         """Check names the policy refers to against the scenario (overridden where needed)."""
 
+    def check_arm(self, policies: list[PolicyBase], index: int) -> None:
+        """Check references to the other policies of its arm (``index``: its own place in the arm)."""
 
-def resolve_target(model: SectorModel, name: str) -> int:
-    """Index of a policy's target sector; ``auto`` takes the needs assessment's top-ranked sector.
 
-    The choice is recorded in ``model.chosen_targets`` so outputs can say which sector was chosen.
+#: What every policy may mark on the employers it works with.
+DECLARES = Declares(
+    employers=(
+        Column(
+            "engaged",
+            "bool",
+            False,
+            "bool",
+            "Engaged by a policy (partnership member, grantee, job-quality participant).",
+            lever=True,
+        ),
+    ),
+)
+
+
+def sector_of(model: SectorModel, name: str) -> int:
+    """Index of a policy's target sector.
+
+    ``target_sector: auto`` is resolved before any model is built, by the caller
+    (``sectorsim.assessment.resolve_targets``), so a model never runs the needs assessment itself.
+
+    Raises:
+        ValueError: if ``name`` is still ``auto``.
     """
-    if name != "auto":
-        return model.sector_index[name]
-    from sectorsim.assessment import top_sector
-
-    chosen, score = top_sector(model.config)
-    model.chosen_targets.append({"arm": model.arm.name, "target_sector": chosen, "assessment_score": score})
-    return model.sector_index[chosen]
+    if name == "auto":
+        raise ValueError(
+            "target_sector 'auto' must be resolved before a model is built: "
+            "call sectorsim.assessment.resolve_targets(scenario) first"
+        )
+    return model.sector_index[name]
 
 
 def check_member(value: str | None, allowed: set[str], what: str, key: str) -> None:
@@ -64,6 +86,9 @@ def check_member(value: str | None, allowed: set[str], what: str, key: str) -> N
 class Policy:
     """A policy at run time. Subclasses implement ``start`` and ``step``.
 
+    A subclass names its config class in ``config_type``; the registry
+    (``sectorsim.policies.POLICY_TYPES``) derives the scenario schema's policy union from it.
+
     Args:
         config: The validated policy config.
         pid: The policy's index within its arm (used as the program id in worker columns).
@@ -71,6 +96,7 @@ class Policy:
     """
 
     name: ClassVar[str] = "policy"
+    config_type: ClassVar[type[PolicyBase]] = PolicyBase
 
     def __init__(self, config: PolicyBase, pid: int, model: SectorModel) -> None:
         self.config = config

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from sectorsim.policies.base import Policy, PolicyBase, check_member, resolve_target
+from sectorsim.policies.base import Policy, PolicyBase, check_member, sector_of
 from sectorsim.streams import INIT_MONTH
 
 if TYPE_CHECKING:
@@ -46,13 +46,15 @@ class JobQualityConfig(PolicyBase):
 class JobQuality(Policy):
     """Raise wages and stability at participating employers once, when the policy starts."""
 
+    config_type = JobQualityConfig
+
     name = "job_quality"
     config: JobQualityConfig
 
     def start(self, model: SectorModel) -> None:
         """Choose participants within the budget and apply their improvements."""
         cfg, e = self.config, model.employers
-        s = resolve_target(model, cfg.target_sector)
+        s = sector_of(model, cfg.target_sector)
         self.budget = cfg.budget
         rows = np.flatnonzero(e.sector == s)
         u = model.streams.uniform("job_quality.join", INIT_MONTH, e.key[rows])

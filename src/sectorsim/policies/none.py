@@ -16,4 +16,6 @@ class NoPolicyConfig(PolicyBase):
 class NoPolicy(Policy):
     """Does nothing, every month."""
 
+    config_type = NoPolicyConfig
+
     name = "none"

@@ -18,10 +18,16 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sectorsim.policies.base import Policy, PolicyBase, check_member, resolve_target
+from sectorsim.columns import Column, Declares
+from sectorsim.policies.base import Policy, PolicyBase, check_member, sector_of
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
+
+#: Who ever took part in a program (for counts of participants by area).
+DECLARES = Declares(
+    workers=(Column("ever_enrolled", "bool", False, "bool", "Ever enrolled in a training program."),),
+)
 
 Money = Annotated[float, Field(ge=0.0, le=1e12)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -134,7 +140,7 @@ class TrainingProgram(Policy):
 
     def __init__(self, config: TrainingProgramConfig, pid: int, model: SectorModel) -> None:
         super().__init__(config, pid, model)
-        self.sector = resolve_target(model, config.target_sector)
+        self.sector = sector_of(model, config.target_sector)
         names = config.areas or list(model.area_index)
         chosen = [model.area_index[a] for a in names]  # loop: area names in the config
         self.area_mask = np.isin(np.arange(len(model.area_index)), chosen)

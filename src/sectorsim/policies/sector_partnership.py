@@ -99,6 +99,8 @@ class SectorPartnershipConfig(TrainingProgramConfig):
 class SectorPartnership(TrainingProgram):
     """One pooled program for a sector's member employers across the region."""
 
+    config_type = SectorPartnershipConfig
+
     name = "sector_partnership"
     config: SectorPartnershipConfig
 

@@ -40,6 +40,8 @@ class SingleEmployerConfig(TrainingProgramConfig):
 class SingleEmployer(TrainingProgram):
     """Each grantee firm runs its own cohort for its own area."""
 
+    config_type = SingleEmployerConfig
+
     name = "single_employer"
     config: SingleEmployerConfig
 

@@ -13,11 +13,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sectorsim.columns import Column, Declares
 from sectorsim.processes.employment import separate
 from sectorsim.streams import INIT_MONTH
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
+
+#: Labor demand: the positions each employer wants and has, by rung.
+DECLARES = Declares(
+    employers=(
+        Column("target", "float64", 0.0, "positions", "Desired positions (real), by rung.", shape="rung"),
+        Column("positions", "int32", 0, "positions", "Positions (integer), by rung.", shape="rung"),
+    ),
+)
 
 
 def step(model: SectorModel) -> None:

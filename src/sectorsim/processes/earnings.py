@@ -19,8 +19,20 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from sectorsim.columns import Column, Declares
+
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
+
+#: Pay: the current wage, this month's earnings and their sums over the policy horizon.
+DECLARES = Declares(
+    workers=(
+        Column("wage", "float32", 0.0, "$ / month", "Monthly wage of the current job (0 when not employed)."),
+        Column("earnings", "float32", 0.0, "$ / month", "Earnings this month."),
+        Column("window_earnings", "float64", 0.0, "$", "Earnings summed over the policy horizon."),
+        Column("window_employed", "int32", 0, "months", "Months employed over the policy horizon."),
+    ),
+)
 
 
 @njit(cache=True, nogil=True)
@@ -61,8 +73,15 @@ def _month(
             window_employed[i] += j >= 0
 
 
-def step(model: SectorModel, accumulate: bool) -> None:
-    """Set wages and this month's earnings; age tenure and unemployment spells."""
+def step(model: SectorModel, accumulate: bool | None = None) -> None:
+    """Set wages and this month's earnings; age tenure and unemployment spells.
+
+    Args:
+        model: The model.
+        accumulate: Add the month to the horizon sums (default: whether the month is in the horizon).
+    """
+    if accumulate is None:
+        accumulate = model.in_horizon
     w, e, tr = model.workers, model.employers, model.config.training
     _month(
         (

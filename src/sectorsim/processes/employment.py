@@ -11,10 +11,22 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from sectorsim.columns import Column, Declares
 from sectorsim.state import NONE
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
+
+#: The job a worker holds, written by hires and separations.
+DECLARES = Declares(
+    workers=(
+        Column("employer", "int32", NONE, "row", "Employer of the current job, or -1 when not employed."),
+        Column("rung", "int8", NONE, "index", "Rung of the current job on the employer's ladder, or -1."),
+        Column("tenure", "int16", 0, "months", "Months in the current job."),
+        Column("unemployed_months", "int16", 0, "months", "Months out of work in the current spell."),
+        Column("match", "float32", 0.5, "0-1", "Match quality of the current job (low: likelier to leave)."),
+    ),
+)
 
 SeparationKind = Literal["quit", "barrier", "layoff", "job_to_job"]
 

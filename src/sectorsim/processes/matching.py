@@ -41,11 +41,45 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from sectorsim.columns import NONE, Column, Declares
 from sectorsim.processes import offers, search
 from sectorsim.processes.employment import hire
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
+
+#: The hiring levers: a program an employer commits to, and what that commitment does to hiring.
+DECLARES = Declares(
+    employers=(
+        Column("commitment", "int16", NONE, "id", "Program whose completers it favors, or -1.", lever=True),
+        Column(
+            "referral_bonus",
+            "float32",
+            0.0,
+            "score",
+            "Hiring-score bonus for committed completers.",
+            lever=True,
+        ),
+        Column(
+            "screening_boost",
+            "float32",
+            0.0,
+            "exponent",
+            "Match-quality boost when hiring a committed completer (u ** (1 / (1 + boost))).",
+            lever=True,
+        ),
+    ),
+    workers=(
+        Column(
+            "hiring_credit",
+            "float32",
+            0.0,
+            "score",
+            "Hiring-score points every employer adds to this worker's applications (a voucher).",
+            lever=True,
+        ),
+    ),
+)
 
 
 def cell_layout(model: SectorModel) -> dict[str, np.ndarray]:

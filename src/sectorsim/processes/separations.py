@@ -26,11 +26,26 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from sectorsim.columns import Column, Declares
 from sectorsim.processes.employment import separate
 from sectorsim.streams import key_uniform
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
+
+#: The lever policies use to change how often people leave an employer (stable schedules, benefits).
+DECLARES = Declares(
+    employers=(
+        Column(
+            "separation_multiplier",
+            "float32",
+            1.0,
+            "factor",
+            "Multiplier on the employer's separation hazard; 1 = no policy.",
+            lever=True,
+        ),
+    ),
+)
 
 
 def employer_factors(model: SectorModel) -> np.ndarray:

@@ -18,10 +18,46 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sectorsim.columns import Column, Declares
 from sectorsim.state import NONE
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
+
+#: Credentials held, and enrollment in training. A program enrolls a worker by writing the
+#: enrollment levers (``program``, ``training_*``, ``support_*``); this process moves them along.
+DECLARES = Declares(
+    workers=(
+        Column("credential", "int8", 0, "level", "Portable credential level, by sector.", shape="sector"),
+        Column("firm_level", "int8", 0, "level", "Level of a firm-specific credential."),
+        Column("firm_employer", "int32", NONE, "row", "Employer that issued the firm-specific credential."),
+        Column("firm_sector", "int8", NONE, "index", "Sector of the firm-specific credential."),
+        Column("program", "int16", NONE, "id", "Training program enrolled in, or -1.", lever=True),
+        Column("training_left", "int16", 0, "months", "Months of training left.", lever=True),
+        Column("training_sector", "int8", NONE, "index", "Sector of the credential trained for.", lever=True),
+        Column("training_level", "int8", 0, "level", "Credential level trained for.", lever=True),
+        Column(
+            "training_firm",
+            "int32",
+            NONE,
+            "row",
+            "Employer whose firm-specific credential is trained for (-1: portable).",
+            lever=True,
+        ),
+        Column("support_left", "int16", 0, "months", "Months of support services left.", lever=True),
+        Column(
+            "support_strength",
+            "float32",
+            0.0,
+            "0-1",
+            "Fraction by which support services cut dropout and barrier shocks.",
+            lever=True,
+        ),
+        Column("pipeline", "int16", NONE, "id", "Program completed (its referral pipeline), or -1."),
+        Column("completed_month", "int16", NONE, "month", "Month the last program was completed, or -1."),
+        Column("placed", "bool", False, "bool", "Completer employed in the trained sector within 6 months."),
+    ),
+)
 
 #: A completer counts as placed if employed in the trained sector within this many months.
 PLACEMENT_WINDOW_MONTHS = 6

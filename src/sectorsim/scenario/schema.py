@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sectorsim.errors import KeyedValueError
 from sectorsim.policies.config import PolicyConfig
+from sectorsim.policies.program import TrainingProgramConfig
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Share = Annotated[float, Field(gt=0.0, le=1.0)]
@@ -334,6 +335,7 @@ class Scenario(Strict):
             for j, pol in enumerate(arm.policies):
                 try:
                     pol.check_names(sectors=set(sectors), groups=groups, areas=areas)
+                    pol.check_arm(arm.policies, j)
                 except KeyedValueError as exc:
                     raise KeyedValueError(f"arms[{i}].policies[{j}].{exc.key}", str(exc)) from None
         return self
@@ -343,7 +345,7 @@ class Scenario(Strict):
         if ev.arm not in arms:
             raise KeyedValueError("evaluation.arm", f"'{ev.arm}' is not an arm (arms: {_names(self.arms)})")
         policies = arms[ev.arm].policies
-        if ev.program >= len(policies) or not hasattr(policies[ev.program], "cohort_size"):
+        if ev.program >= len(policies) or not isinstance(policies[ev.program], TrainingProgramConfig):
             kinds = ", ".join(f"{i}: {p.type}" for i, p in enumerate(policies)) or "none"
             raise KeyedValueError(
                 "evaluation.program",

@@ -1,0 +1,118 @@
+"""Declared state: every column of the agent tables is declared once, by the module that owns it.
+
+As in Starsim's ``define_states`` and LASER's ``add_scalar_property``, a process, a policy or the
+in-run study declares the columns it owns (name, dtype, fill value, shape, unit, meaning) in a
+module-level :class:`Declares`; the worker and employer tables are allocated from those
+declarations (:func:`sectorsim.state.build_tables`) and nowhere else. A column marked ``lever`` is
+a handle a policy may set; its fill value is "no policy", so a table no policy touches behaves as
+the bare labor market.
+
+Reads: nothing. Writes: nothing (the tables hold the arrays).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+NONE = -1  # sentinel for "no employer / no rung / no program"
+
+#: What one row of a column holds: a scalar, one value per sector, or one per ladder rung.
+Shape = Literal["row", "sector", "rung"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column of an agent table.
+
+    Attributes:
+        name: Attribute name on the table (``workers.employer``).
+        dtype: numpy dtype name (``"int32"``, ``"float32"``, ``"bool"``).
+        fill: Value of a new row (``NONE`` for "no employer", 0, 1.0 for a neutral multiplier).
+        unit: Unit of the values ("$ / month", "months", "index", "bool", ...).
+        doc: What the column means, in the domain's words.
+        shape: ``row`` (one value), ``sector`` (one per sector) or ``rung`` (one per ladder rung).
+        lever: True for a handle policies set; ``fill`` is then the no-policy value.
+    """
+
+    name: str
+    dtype: str
+    fill: float | int | bool
+    unit: str
+    doc: str
+    shape: Shape = "row"
+    lever: bool = False
+
+
+@dataclass(frozen=True)
+class Declares:
+    """The columns one owner (a process, policy or study module) adds to each table."""
+
+    workers: tuple[Column, ...] = ()
+    employers: tuple[Column, ...] = ()
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A column together with the name of the module that declared it."""
+
+    column: Column
+    owner: str
+
+
+class Table:
+    """Agents as rows, one numpy array per declared column; rows are never reused.
+
+    Columns are plain instance attributes (``table.employer``), so processes read and write them
+    at numpy speed. Asking for a column nobody declared raises an ``AttributeError`` that says so.
+
+    Args:
+        n: Number of rows.
+        columns: The declared columns, each with its owner.
+        extents: Length of the second axis for ``sector`` and ``rung`` columns.
+    """
+
+    def __init__(self, n: int, columns: list[Declared], extents: dict[str, int]) -> None:
+        self.n = n
+        self.declared: dict[str, Declared] = {}
+        for item in columns:  # loop: declared columns (a few dozen)
+            self._add(item, extents)
+
+    def _add(self, item: Declared, extents: dict[str, int]) -> None:
+        col = item.column
+        if col.name in self.declared:
+            first = self.declared[col.name].owner
+            raise ValueError(f"column '{col.name}' is declared by both {first} and {item.owner}")
+        if hasattr(type(self), col.name) or col.name in self.__dict__:
+            owner = type(self).__name__
+            raise ValueError(f"column '{col.name}' ({item.owner}) shadows an attribute of {owner}")
+        shape: tuple[int, ...] = (self.n,) if col.shape == "row" else (self.n, extents[col.shape])
+        self.declared[col.name] = item
+        setattr(self, col.name, np.full(shape, col.fill, dtype=np.dtype(col.dtype)))
+
+    def column(self, name: str) -> NDArray[Any]:
+        """The array of column ``name`` (the same object as the attribute)."""
+        return getattr(self, name)  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> NDArray[Any]:
+        # only called when normal lookup fails: the column was never declared
+        if name.startswith("__"):
+            raise AttributeError(name)
+        known = ", ".join(sorted(self.__dict__.get("declared", {})))
+        raise AttributeError(f"{type(self).__name__} has no column '{name}' (declared: {known})")
+
+
+def collect(owners: list[tuple[str, Declares]]) -> tuple[list[Declared], list[Declared]]:
+    """Worker and employer columns of every owner, in declaration order (owners as listed)."""
+    workers: list[Declared] = []
+    employers: list[Declared] = []
+    for owner, declares in owners:  # loop: owners (modules)
+        workers += [Declared(c, owner) for c in declares.workers]  # loop: columns
+        employers += [Declared(c, owner) for c in declares.employers]  # loop: columns
+    return workers, employers
+
+
+__all__ = ["NONE", "Column", "Declared", "Declares", "Table", "collect"]
