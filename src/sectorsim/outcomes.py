@@ -20,15 +20,15 @@ Definitions (docs/ODD.md, 'Observation'):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
+
+from sectorsim.metrics import column, slug
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
@@ -50,12 +50,6 @@ FLOW_COUNTS = (
     "separations_engaged",
     "turnover_cost",
 )
-
-
-@lru_cache(maxsize=1024)
-def slug(name: str) -> str:
-    """Column-safe version of a scenario name ('Health care' -> 'health_care')."""
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
 @njit(cache=True, nogil=True)
@@ -113,11 +107,11 @@ def snapshot(model: SectorModel) -> dict[str, float]:
     row["job_finding_rate"] = f.hires_from_unemployment / max(f.searching_unemployed, 1)
     row["job_to_job_rate"] = f.job_to_job / max(n_emp, 1)
     for g, group in enumerate(model.config.groups):  # loop: groups
-        row[f"earnings_{slug(group.name)}"] = float(g_earn[g] / g_n[g])
-        row[f"employment_{slug(group.name)}"] = float(g_emp[g] / g_n[g])
+        row[column("earnings", group.name)] = float(g_earn[g] / g_n[g])
+        row[column("employment", group.name)] = float(g_emp[g] / g_n[g])
     for s, sector in enumerate(model.config.sectors):  # loop: sectors
-        row[f"separations_{slug(sector.name)}"] = float(f.separations_by_sector[s])
-        row[f"employed_{slug(sector.name)}"] = float(by_sector[s])
+        row[column("separations", sector.name)] = float(f.separations_by_sector[s])
+        row[column("employed", sector.name)] = float(by_sector[s])
     return row
 
 
@@ -151,3 +145,6 @@ def monthly_reporters(model: SectorModel) -> dict[str, Callable[[SectorModel], f
         return cache["row"]  # type: ignore[return-value]
 
     return {key: (lambda m, k=key: current(m)[k]) for key in snapshot(model)}
+
+
+__all__ = ["FLOW_COUNTS", "MonthlySeries", "monthly_reporters", "slug", "snapshot"]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sectorsim.outcomes import slug
+from sectorsim.metrics import column
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
@@ -43,12 +43,13 @@ def summarize(model: SectorModel, series: pd.DataFrame) -> dict[str, float]:
         "unemployment_rate": float(h["unemployment_rate"].mean()),
     }
     engaged_filled = float(h["employed_engaged"].sum())
-    filled_total = sum(float(h[f"employed_{slug(s.name)}"].sum()) for s in cfg.sectors)
+    filled_total = sum(float(h[column("employed", s.name)].sum()) for s in cfg.sectors)
     out["turnover_rate"] = 12.0 * _ratio(float(h["separations"].sum()), filled_total)
     for s in cfg.sectors:  # loop: sectors
-        k = slug(s.name)
-        out[f"turnover_{k}"] = 12.0 * _ratio(h[f"separations_{k}"].sum(), h[f"employed_{k}"].sum())
-        out[f"separation_rate_{k}"] = out[f"turnover_{k}"] / 12.0
+        turnover = column("turnover", s.name)
+        separations, employed = h[column("separations", s.name)].sum(), h[column("employed", s.name)].sum()
+        out[turnover] = 12.0 * _ratio(separations, employed)
+        out[column("separation_rate", s.name)] = out[turnover] / 12.0
     out["turnover_engaged"] = 12.0 * _ratio(h["separations_engaged"].sum(), engaged_filled)
     out["turnover_not_engaged"] = 12.0 * _ratio(
         h["separations"].sum() - h["separations_engaged"].sum(), filled_total - engaged_filled
@@ -73,8 +74,8 @@ def summarize(model: SectorModel, series: pd.DataFrame) -> dict[str, float]:
         g_n.append(int(mask.sum()))
         g_earn.append(float(mean_earn[mask].mean()) if mask.any() else 0.0)
         g_emp.append(float(emp_share[mask].mean()) if mask.any() else 0.0)
-        out[f"earnings_{slug(name)}"] = g_earn[-1]
-        out[f"employment_{slug(name)}"] = g_emp[-1]
+        out[column("earnings", name)] = g_earn[-1]
+        out[column("employment", name)] = g_emp[-1]
     others = [g for g in range(len(groups)) if g != ref and g_n[g] > 0]
     if others:
         wts = np.array([g_n[g] for g in others], float)
@@ -92,6 +93,6 @@ def summarize(model: SectorModel, series: pd.DataFrame) -> dict[str, float]:
     area_earn = np.bincount(w.area, weights=mean_earn, minlength=n_areas) / area_n
     area_part = np.bincount(w.area, weights=w.ever_enrolled, minlength=n_areas)
     for a, area in enumerate(cfg.region.areas):  # loop: areas
-        out[f"earnings_area_{slug(area.name)}"] = float(area_earn[a])
-        out[f"participants_area_{slug(area.name)}"] = float(area_part[a])
+        out[column("earnings_area", area.name)] = float(area_earn[a])
+        out[column("participants_area", area.name)] = float(area_part[a])
     return out

@@ -205,16 +205,10 @@ def _cast(value: float, p: Parameter) -> float | int:
 
 
 def metric_names(scenario: Any) -> list[str]:
-    """Names of the per-run metrics of a scenario (a one-month run of a tiny copy)."""
-    from sectorsim.model import SectorModel
-    from sectorsim.summary import summarize
+    """Names of the per-run metrics of a scenario (from the metric registry; nothing is run)."""
+    from sectorsim.metrics import summary_columns
 
-    areas = [a.model_copy(update={"workers": 50}) for a in scenario.region.areas]
-    region = scenario.region.model_copy(update={"areas": areas})
-    tiny = scenario.model_copy(update={"region": region, "burn_in": 0, "months": 1, "agent_views": False})
-    model = SectorModel(scenario=tiny, rng=0)
-    model.run()
-    return list(summarize(model, model.datacollector.get_model_vars_dataframe()))
+    return summary_columns(scenario)
 
 
 def problem_of(exp: Experiment) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sectorsim.errors import KeyedValueError
+from sectorsim.metrics import collisions
 from sectorsim.policies.config import PolicyConfig
 from sectorsim.policies.program import TrainingProgramConfig
 
@@ -299,6 +300,12 @@ class Scenario(Strict):
         _unique_names(self.arms, "arm", "arms")
         _shares_sum_to_one(self.groups, "group", "groups")
         _shares_sum_to_one(self.sectors, "sector", "sectors")
+        clashes = collisions(self)
+        if clashes:
+            raise KeyedValueError(
+                "sectors, groups, areas",
+                f"these names would write the same output column: {clashes[0]}; rename one of them",
+            )
         sectors = {s.name: s for s in self.sectors}
         groups = {g.name for g in self.groups}
         areas = {a.name for a in self.region.areas}

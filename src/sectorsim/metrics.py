@@ -1,0 +1,312 @@
+"""The metric registry: every output column's name, label, unit, direction and how it aggregates.
+
+Outputs are built from this table and nothing else: the monthly series (``sectorsim.outcomes``), the
+per-run summary (``sectorsim.summary``), the reports, the terminal tables, the workshop app and the
+sweeps (which ask :func:`summary_columns` for a scenario's metrics instead of running a model).
+A metric either describes the whole region, or is one of a family with one column per group, sector
+or area of the scenario (``turnover_health_care``); :func:`column` names those columns and
+:func:`describe` reads them back, so no module builds or parses metric names by hand.
+
+Reads: a scenario's group, sector and area names (duck-typed, to stay below the scenario layer).
+Writes: nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+#: What a family of metrics has one column per.
+Per = Literal["region", "group", "sector", "area"]
+#: Which way is better for the region (for plain-language summaries); "neither" for counts and levels.
+Better = Literal["higher", "lower", "neither"]
+#: How a run's value comes from the months of the horizon.
+Aggregate = Literal["mean", "sum", "ratio", "last"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One output, or one family of outputs (one column per group, sector or area).
+
+    Attributes:
+        key: The column name; for a family, the prefix before the item's slug.
+        label: Plain-language label; a family's has ``{item}`` where the item's name goes.
+        unit: Unit of the values ("$ / month", "share", "per year", "months", "persons", "$").
+        better: Which way is better for the region.
+        aggregate: How a run's value is formed from months: mean, sum, a ratio of sums, or the last.
+        per: ``region`` for one column; otherwise what the family has one column per.
+        decimals: Decimals when printed (money 0, rates 3).
+    """
+
+    key: str
+    label: str
+    unit: str
+    better: Better
+    aggregate: Aggregate
+    per: Per = "region"
+    decimals: int = 2
+
+
+@lru_cache(maxsize=1024)
+def slug(name: str) -> str:
+    """Column-safe version of a scenario name ('Health care' -> 'health_care')."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def column(metric: Metric | str, item: str | None = None) -> str:
+    """Column name of a metric, or of one item (a group, sector or area name) of a family."""
+    key = metric.key if isinstance(metric, Metric) else metric
+    return key if item is None else f"{key}_{slug(item)}"
+
+
+def _m(key: str, label: str, unit: str, better: Better, aggregate: Aggregate, **kw: Any) -> Metric:
+    return Metric(key, label, unit, better, aggregate, **kw)
+
+
+# ---- the per-run summary, in the order of summary.csv's columns ----------------------------------
+# An entry is a Metric, or a tuple of family Metrics sharing one ``per`` whose columns interleave
+# item by item (turnover_a, separation_rate_a, turnover_b, ...).
+SUMMARY: tuple[Metric | tuple[Metric, ...], ...] = (
+    _m("earnings_mean", "Mean monthly earnings ($)", "$ / month", "higher", "mean", decimals=0),
+    _m("employment_rate", "Employment rate", "share", "higher", "mean", decimals=3),
+    _m("unemployment_rate", "Unemployment rate", "share", "lower", "mean", decimals=3),
+    _m(
+        "turnover_rate",
+        "Employer turnover (separations per position per year)",
+        "per year",
+        "lower",
+        "ratio",
+        decimals=3,
+    ),
+    (
+        _m("turnover", "Turnover, {item} (per year)", "per year", "lower", "ratio", per="sector", decimals=3),
+        _m(
+            "separation_rate",
+            "Monthly separation rate, {item}",
+            "per month",
+            "lower",
+            "ratio",
+            per="sector",
+            decimals=3,
+        ),
+    ),
+    _m(
+        "turnover_engaged",
+        "Turnover at employers a policy engages (per year)",
+        "per year",
+        "lower",
+        "ratio",
+        decimals=3,
+    ),
+    _m(
+        "turnover_not_engaged",
+        "Turnover at employers no policy engages (per year)",
+        "per year",
+        "lower",
+        "ratio",
+        decimals=3,
+    ),
+    _m("turnover_cost", "Employers' turnover cost ($)", "$", "lower", "sum", decimals=0),
+    _m("vacancy_fill_months", "Vacancy fill time (months)", "months", "lower", "ratio"),
+    _m(
+        "job_finding_rate",
+        "Job-finding rate of the unemployed (per month)",
+        "per month",
+        "higher",
+        "ratio",
+        decimals=3,
+    ),
+    _m(
+        "job_to_job_rate",
+        "Job-to-job moves (share of the employed per month)",
+        "per month",
+        "neither",
+        "ratio",
+        decimals=3,
+    ),
+    _m("credentials", "Credentials awarded", "credentials", "higher", "sum", decimals=0),
+    _m("participants", "Program participants", "persons", "neither", "sum", decimals=0),
+    _m("completions", "Program completions", "persons", "higher", "sum", decimals=0),
+    _m("placements", "Placements in the trained sector", "persons", "higher", "sum", decimals=0),
+    _m("program_cost", "Program spending, public and employer ($)", "$", "neither", "sum", decimals=0),
+    _m("cost_per_participant", "Cost per participant ($)", "$ / person", "lower", "ratio", decimals=0),
+    _m("cost_per_placement", "Cost per placement ($)", "$ / person", "lower", "ratio", decimals=0),
+    (
+        _m(
+            "earnings",
+            "Mean monthly earnings, {item} ($)",
+            "$ / month",
+            "higher",
+            "mean",
+            per="group",
+            decimals=0,
+        ),
+        _m("employment", "Employment rate, {item}", "share", "higher", "mean", per="group", decimals=3),
+    ),
+    _m("earnings_gap", "Earnings gap between groups ($/month)", "$ / month", "lower", "mean"),
+    _m("employment_gap", "Employment gap between groups (pp)", "percentage points", "lower", "mean"),
+    _m("earnings_gini", "Earnings Gini", "0-1", "lower", "mean", decimals=3),
+    (
+        _m(
+            "earnings_area",
+            "Mean monthly earnings of residents of {item} ($)",
+            "$ / month",
+            "higher",
+            "mean",
+            per="area",
+            decimals=0,
+        ),
+        _m(
+            "participants_area",
+            "Program participants living in {item}",
+            "persons",
+            "neither",
+            "sum",
+            per="area",
+            decimals=0,
+        ),
+    ),
+)
+
+# ---- the monthly series, in the order of its columns ------------------------------------------------
+MONTHLY: tuple[Metric | tuple[Metric, ...], ...] = (
+    _m("month", "Month", "month", "neither", "last", decimals=0),
+    _m("employment_rate", "Employment rate", "share", "higher", "mean", decimals=3),
+    _m("unemployment_rate", "Unemployment rate", "share", "lower", "mean", decimals=3),
+    _m("earnings_mean", "Mean monthly earnings ($)", "$ / month", "higher", "mean", decimals=0),
+    _m("positions", "Positions", "positions", "neither", "mean", decimals=0),
+    _m("vacancies", "Open positions", "positions", "neither", "mean", decimals=0),
+    _m("in_training", "In training", "persons", "neither", "mean", decimals=0),
+    _m("employed_engaged", "Employed at engaged employers", "persons", "neither", "mean", decimals=0),
+    _m("program_spend", "Program spending to date ($)", "$", "neither", "last", decimals=0),
+    _m("hires", "Hires", "persons / month", "neither", "sum", decimals=0),
+    _m("hires_from_unemployment", "Hires from unemployment", "persons / month", "neither", "sum", decimals=0),
+    _m("job_to_job", "Job-to-job moves", "persons / month", "neither", "sum", decimals=0),
+    _m("quits", "Quits and discharges", "persons / month", "lower", "sum", decimals=0),
+    _m("layoffs", "Layoffs", "persons / month", "lower", "sum", decimals=0),
+    _m(
+        "barrier_separations",
+        "Separations after a barrier shock",
+        "persons / month",
+        "lower",
+        "sum",
+        decimals=0,
+    ),
+    _m("promotions", "Promotions", "persons / month", "higher", "sum", decimals=0),
+    _m("enrollments", "Enrollments", "persons / month", "neither", "sum", decimals=0),
+    _m("completions", "Completions", "persons / month", "higher", "sum", decimals=0),
+    _m("dropouts", "Dropouts", "persons / month", "lower", "sum", decimals=0),
+    _m("placements", "Placements", "persons / month", "higher", "sum", decimals=0),
+    _m("credentials", "Credentials awarded", "credentials / month", "higher", "sum", decimals=0),
+    _m("searching_unemployed", "Unemployed searching", "persons", "neither", "mean", decimals=0),
+    _m(
+        "separations_engaged",
+        "Separations at engaged employers",
+        "persons / month",
+        "lower",
+        "sum",
+        decimals=0,
+    ),
+    _m("turnover_cost", "Employers' turnover cost ($)", "$ / month", "lower", "sum", decimals=0),
+    _m("separations", "Separations", "persons / month", "lower", "sum", decimals=0),
+    _m("job_finding_rate", "Job-finding rate of the unemployed", "per month", "higher", "ratio", decimals=3),
+    _m(
+        "job_to_job_rate",
+        "Job-to-job moves (share of the employed)",
+        "per month",
+        "neither",
+        "ratio",
+        decimals=3,
+    ),
+    (
+        _m(
+            "earnings",
+            "Mean monthly earnings, {item} ($)",
+            "$ / month",
+            "higher",
+            "mean",
+            per="group",
+            decimals=0,
+        ),
+        _m("employment", "Employment rate, {item}", "share", "higher", "mean", per="group", decimals=3),
+    ),
+    (
+        _m("separations", "Separations, {item}", "persons / month", "lower", "sum", per="sector", decimals=0),
+        _m("employed", "Employed, {item}", "persons", "neither", "mean", per="sector", decimals=0),
+    ),
+)
+
+
+def _items(scenario: Any, per: Per) -> list[str]:
+    if per == "group":
+        return [g.name for g in scenario.groups]
+    if per == "sector":
+        return [s.name for s in scenario.sectors]
+    if per == "area":
+        return [a.name for a in scenario.region.areas]
+    return []
+
+
+def expand(
+    table: tuple[Metric | tuple[Metric, ...], ...], scenario: Any
+) -> list[tuple[str, Metric, str | None]]:
+    """(column, metric, item name or None) of every column ``table`` gives for ``scenario``, in order."""
+    out: list[tuple[str, Metric, str | None]] = []
+    for entry in table:  # loop: registry entries
+        if isinstance(entry, Metric):
+            out.append((entry.key, entry, None))
+            continue
+        for item in _items(scenario, entry[0].per):  # loop: the scenario's groups, sectors or areas
+            out += [(column(m, item), m, item) for m in entry]  # loop: the family's metrics
+    return out
+
+
+def summary_columns(scenario: Any) -> list[str]:
+    """Names of the per-run metrics of a scenario, in the order of summary.csv."""
+    return [c for c, _, _ in expand(SUMMARY, scenario)]
+
+
+def monthly_columns(scenario: Any) -> list[str]:
+    """Names of the monthly series' columns for a scenario, in order."""
+    return [c for c, _, _ in expand(MONTHLY, scenario)]
+
+
+def collisions(scenario: Any) -> list[str]:
+    """Columns that two metrics (or two names of the scenario) would both write, each once."""
+    seen: dict[str, str] = {}
+    clashes: list[str] = []
+    for table in (SUMMARY, MONTHLY):  # loop: the two tables
+        seen.clear()
+        for col, metric, item in expand(table, scenario):  # loop: columns
+            who = metric.key if item is None else f"{metric.key} of '{item}'"
+            if col in seen and seen[col] != who:
+                clashes.append(f"'{col}' ({seen[col]} and {who})")
+            seen.setdefault(col, who)
+    return list(dict.fromkeys(clashes))
+
+
+def describe(name: str, scenario: Any | None = None) -> tuple[Metric | None, str]:
+    """The metric a column belongs to and its plain-language label (the name itself if unknown)."""
+    tables = (SUMMARY, MONTHLY)
+    for table in tables:  # loop: the two tables
+        if scenario is not None:
+            for col, metric, item in expand(table, scenario):  # loop: columns
+                if col == name:
+                    return metric, metric.label.replace("{item}", item or "")
+        for entry in table:  # loop: registry entries
+            if isinstance(entry, Metric) and entry.key == name:
+                return entry, entry.label
+    return None, name
+
+
+def label(name: str, scenario: Any | None = None) -> str:
+    """Plain-language label of a column (its name when the registry does not know it)."""
+    return describe(name, scenario)[1]
+
+
+def decimals(name: str, scenario: Any | None = None) -> int | None:
+    """Decimals a column is printed with, or None when the registry does not know it."""
+    metric = describe(name, scenario)[0]
+    return None if metric is None else metric.decimals
