@@ -116,23 +116,12 @@ def snapshot(model: SectorModel) -> dict[str, float]:
 
 
 class MonthlySeries(mesa.DataCollector):
-    """Mesa's DataCollector for the monthly series, filled from one snapshot a month.
+    """Mesa's DataCollector for the monthly series: one model reporter per column.
 
-    The model reporters stay registered (one per column, each callable as usual), and
-    ``get_model_vars_dataframe`` is mesa's. ``collect`` computes the month's :func:`snapshot` once
-    and appends its values: mesa would call every reporter and deep-copy each float, which was a
-    tenth of a month at 10,000 workers. With agent reporters added, mesa's own ``collect`` runs.
+    The reporters (:func:`monthly_reporters`) read one :func:`snapshot` computed once a month, so the
+    month's tally runs once whatever the number of columns; collection itself is mesa's own
+    ``collect`` (which also keeps the collected steps that ``mesa.batch_run`` reads).
     """
-
-    def collect(self, model: SectorModel) -> None:
-        """Record this month's row of the series."""
-        if self.agent_reporters or self.agenttype_reporters:
-            super().collect(model)
-            return
-        row = snapshot(model)
-        self._collection_steps.append(model.time)
-        for var, values in self.model_vars.items():  # loop: columns
-            values.append(row[var])
 
 
 def monthly_reporters(model: SectorModel) -> dict[str, Callable[[SectorModel], float]]:
