@@ -9,8 +9,9 @@ computed with the SplitMix64 finalizer, in compiled (numba) kernels over whole k
 is no generator whose position depends on what else happened earlier in the run, so worker
 ``i``'s draw for a decision in month ``t`` is the same in every arm of a scenario: two arms that
 share a seed differ only because a policy changed a probability, a score or an eligibility rule,
-never because the numbers shifted (DESIGN.md, principle 3). Compiled kernels elsewhere draw the
-same numbers through :func:`key_uniform` and :func:`pair_uniform` with :meth:`Streams.base`.
+never because the numbers shifted (docs/ODD.md, 'Stochasticity and common random numbers').
+Compiled kernels elsewhere draw the same numbers through :func:`key_uniform` and
+:func:`pair_uniform` with :meth:`Streams.base`.
 
 Reads: nothing. Writes: nothing. Used by: every process and policy; nothing else in the package may
 call ``np.random``, ``random`` or ``model.rng`` (a test enforces it).

@@ -6,7 +6,8 @@ stack into a career ladder, recruits across the commuting region, screens applic
 services, and member employers commit to considering completers first. Sources: seeds
 000_0d6f6798fd1f8fe6.txt (core elements), 001_5d1c9fe7ab9fb324.txt (industry-led partnerships and
 career pathway systems), 003_71466a8ef41a6f67.txt (the convener/intermediary, pooled resources);
-cost defaults within the $5,800-$28,000 per participant of EVIDENCE.md.
+cost defaults within the $5,800-$28,000 per participant of the evaluated programs
+(docs/VALIDATION.md).
 
 Presets for the three strands of 000_0d6f6798fd1f8fe6.txt (``preset:``) fill defaults that the
 scenario can still override: see ``PRESETS``.

@@ -28,7 +28,7 @@ No shuffles: every ordering is by (score, hashed tie-break), so the process is C
 Reads: workers, employers, ladders, reach, scenario groups and labor_market.
 Writes: hires through ``employment.hire``; flows.searching_unemployed.
 Sources: application counts and acceptance, assumption calibrated to the job-finding and
-job-to-job rates in EVIDENCE.md (Shimer 2012; Fallick and Fleischman 2004); hiring bias and
+job-to-job rates in docs/VALIDATION.md (Shimer 2012; Fallick and Fleischman 2004); hiring bias and
 network access: scenario inputs (audit studies such as Bertrand and Mullainathan 2004 show
 callback gaps of this order).
 """

@@ -8,7 +8,7 @@ support_left, support_strength), scenario.training.
 Writes: workers.credential (portable, sector-wide), firm_level/firm_employer/firm_sector (a
 firm-specific credential), skill, pipeline, completed_month, placed; the month's flows.
 Sources: dropout hazard calibrated to the ~90% completion reported for Massachusetts sector
-programs and the 70-85% completion in the SEIS and WorkAdvance evaluations (EVIDENCE.md);
+programs and the 70-85% completion in the SEIS and WorkAdvance evaluations (docs/VALIDATION.md);
 skill gain: assumption.
 """
 
