@@ -137,7 +137,8 @@ def assess(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _top_sector_cached(scenario_json: str) -> tuple[str, float]:
     sc = Scenario.model_validate_json(scenario_json)
     ranked, _ = assess(sc)
-    return str(ranked.loc[0, "sector"]), float(ranked.loc[0, "score"])
+    top = ranked.iloc[0]
+    return str(top["sector"]), float(top["score"])
 
 
 def top_sector(scenario: Scenario) -> tuple[str, float]:

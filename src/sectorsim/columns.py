@@ -95,7 +95,12 @@ class Table:
 
     def column(self, name: str) -> NDArray[Any]:
         """The array of column ``name`` (the same object as the attribute)."""
-        return getattr(self, name)  # type: ignore[no-any-return]
+        array: NDArray[Any] = getattr(self, name)
+        return array
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # declared here so type checkers accept writes to columns they cannot see
+        super().__setattr__(name, value)
 
     def __getattr__(self, name: str) -> NDArray[Any]:
         # only called when normal lookup fails: the column was never declared

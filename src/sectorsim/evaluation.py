@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -178,11 +179,16 @@ def impacts(
     return pd.DataFrame(rows)
 
 
+def _in_group(run: StudyRun, group: int) -> np.ndarray:
+    """Which of a run's members belong to population group ``group``."""
+    return run.groups == group
+
+
 def subgroup_impacts(runs: list[StudyRun], scenario: Scenario) -> pd.DataFrame:
     """Impact on annual earnings averaged over the follow-up, by population group."""
     rows = []
     for g, group in enumerate(scenario.groups):  # loop: groups
-        yearly = impacts(runs, 12, mask=lambda run, g=g: run.groups == g)
+        yearly = impacts(runs, 12, mask=partial(_in_group, group=g))
         per_rep_mean = yearly["earnings_impact"].mean()
         y2 = yearly.iloc[1] if len(yearly) > 1 else pd.Series(float("nan"), index=yearly.columns)
         rows.append(

@@ -133,7 +133,10 @@ def monthly_reporters(model: SectorModel) -> dict[str, Callable[[SectorModel], f
             cache["month"], cache["row"] = (id(m), m.month), snapshot(m)
         return cache["row"]  # type: ignore[return-value]
 
-    return {key: (lambda m, k=key: current(m)[k]) for key in snapshot(model)}
+    def reporter(key: str) -> Callable[[SectorModel], float]:
+        return lambda m: current(m)[key]
+
+    return {key: reporter(key) for key in snapshot(model)}
 
 
 __all__ = ["FLOW_COUNTS", "MonthlySeries", "monthly_reporters", "slug", "snapshot"]

@@ -146,6 +146,8 @@ def write_earnings_panel(results: ScenarioResults, path: str) -> None:
     areas = pa.array([a.name for a in sc.region.areas])
     writer = None
     for run in results.panels or []:  # loop: runs (one table each, streamed to the file)
+        if run.panel is None:
+            continue
         earn = run.panel["earnings"]
         n = earn.shape[1]
         cols = {

@@ -97,7 +97,7 @@ def _pair_kernel(
 
 
 @njit(cache=True, nogil=True)
-def rounded(expected: float, u: float) -> int:
+def rounded(expected: float, u: float) -> np.int64:
     """An expected count rounded to an integer: floor, plus one when ``u`` < the remainder."""
     expected = max(expected, 0.0)
     base = np.floor(expected)

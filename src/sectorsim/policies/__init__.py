@@ -44,7 +44,7 @@ REGISTRY: dict[str, type[Policy]] = {type_name(p): p for p in POLICY_TYPES}
 
 def build_policies(configs: list[PolicyBase], model: SectorModel) -> list[Policy]:
     """Instantiate an arm's policies; a policy's index in the arm is its program id."""
-    return [REGISTRY[c.type](c, pid, model) for pid, c in enumerate(configs)]  # type: ignore[attr-defined]
+    return [REGISTRY[c.type](c, pid, model) for pid, c in enumerate(configs)]
 
 
 def advance(model: SectorModel) -> None:

@@ -23,6 +23,7 @@ class PolicyBase(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
+    type: str = Field(description="Policy type (each policy's config narrows it to its own literal).")
     start_month: int = Field(0, ge=0, le=1200, description="Month after burn-in it starts.")
     end_month: int | None = Field(
         None, ge=1, le=1200, description="Month after burn-in it stops enrolling (default: never)."

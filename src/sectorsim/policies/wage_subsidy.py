@@ -55,7 +55,7 @@ class WageSubsidyConfig(PolicyBase):
         from sectorsim.policies.program import TrainingProgramConfig
 
         if self.program >= len(policies) or not isinstance(policies[self.program], TrainingProgramConfig):
-            kinds = ", ".join(f"{i}: {p.type}" for i, p in enumerate(policies))  # type: ignore[attr-defined]
+            kinds = ", ".join(f"{i}: {p.type}" for i, p in enumerate(policies))
             raise KeyedValueError(
                 "program", f"must index a training program of this arm (its policies: {kinds})"
             )
