@@ -23,7 +23,10 @@ def test_ruff_clean():
 
 def test_ruff_formatted():
     res = subprocess.run(
-        [tool("ruff"), "format", "--check", "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True
+        [tool("ruff"), "format", "--check", "src", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert res.returncode == 0, res.stdout + res.stderr
 

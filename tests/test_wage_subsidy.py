@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, make_scenario
-from sectorsim.errors import KeyedValueError
+from sectorsim.errors import InputError
 from sectorsim.model import SectorModel
 from sectorsim.policies import REGISTRY
 
@@ -71,7 +71,7 @@ def test_the_budget_caps_spending(small_raw):
 
 
 def test_the_program_it_names_must_be_a_training_program_of_its_arm(small_raw):
-    with pytest.raises(KeyedValueError, match="must index a training program"):
+    with pytest.raises(InputError, match="must index a training program"):
         make_scenario(
             small_raw,
             arms=[{"name": "bad", "policies": [{"type": "none"}, {"type": "wage_subsidy", "program": 0}]}],
@@ -83,6 +83,7 @@ def test_no_process_module_names_the_policy():
         [
             "grep",
             "-rl",
+            "--include=*.py",
             "wage_subsidy\\|voucher\\|WageSubsidy",
             str(ROOT / "src" / "sectorsim" / "processes"),
         ],

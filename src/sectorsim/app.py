@@ -8,8 +8,10 @@ served locally by the ``solara-assets`` package, so the page works with no inter
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import solara
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
@@ -17,7 +19,11 @@ from mesa.visualization.utils import update_counter
 from sectorsim.outcomes import slug
 from sectorsim.workshop import POLICIES, STAGES, WorkshopModel
 
-STYLE = {"left": dict(color="#1f77b4", ls="-"), "right": dict(color="#d62728", ls="--")}
+#: Line style of each side (keyword arguments of matplotlib's plot).
+STYLE: dict[str, dict[str, Any]] = {
+    "left": dict(color="#1f77b4", ls="-"),
+    "right": dict(color="#d62728", ls="--"),
+}
 
 
 def _label(model: WorkshopModel, side: str) -> str:
@@ -56,7 +62,7 @@ def NoticePanel(model: WorkshopModel) -> None:
     )
 
 
-def _figure(title: str, ylabel: str) -> tuple[Figure, object]:
+def _figure(title: str, ylabel: str) -> tuple[Figure, Axes]:
     fig = Figure(figsize=(5.2, 3.0))
     ax = fig.subplots()
     ax.set_title(title, fontsize=10)
@@ -258,7 +264,7 @@ def Charts(model: WorkshopModel) -> None:
 @solara.component
 def Page() -> None:
     """SolaraViz (controls, play/step/reset, inputs) plus the two-sided charts; one model per session."""
-    model = solara.use_reactive(solara.use_memo(lambda: WorkshopModel(scenario_file=_scenario_file), []))
+    model: Any = solara.use_reactive(solara.use_memo(lambda: WorkshopModel(scenario_file=_scenario_file), []))
     SolaraViz(
         model,
         components=[],

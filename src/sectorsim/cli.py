@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -309,6 +309,7 @@ def assess(
     ]
     for c in cols:
         table.add_column(c, justify="left" if c == "sector" else "right")
+    r: Any  # a row of a data frame: its fields are dynamically typed
     for r in sectors.itertuples():
         table.add_row(
             str(r.rank),

@@ -36,6 +36,7 @@ import pandas as pd
 
 from sectorsim.compare import mean_ci
 from sectorsim.model import SectorModel
+from sectorsim.pool import run_tasks
 from sectorsim.scenario.schema import Scenario
 from sectorsim.study import Members
 
@@ -231,24 +232,12 @@ def run_evaluation(
     scenario: Scenario, jobs: int = 1, progress: Callable[[StudyRun], None] | None = None
 ) -> list[StudyRun]:
     """Run every replication of the evaluation (in processes when ``jobs`` > 1), in replication order."""
-    reps = list(range(scenario.replications))
-    if jobs <= 1 or len(reps) == 1:
-        out = []
-        for r in reps:  # loop: replications
-            out.append(run_study(scenario, r))
-            if progress:
-                progress(out[-1])
-        return out
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    out: list[StudyRun] = []
 
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(reps)), mp_context=mp.get_context("forkserver")
-    ) as pool:
-        futures = [pool.submit(run_study, scenario, r) for r in reps]
-        out = []
-        for fut in as_completed(futures):  # loop: replications
-            out.append(fut.result())
-            if progress:
-                progress(out[-1])
+    def done(_rep: int, run: StudyRun) -> None:
+        out.append(run)
+        if progress:
+            progress(run)
+
+    run_tasks(run_study, [(r, (scenario, r)) for r in range(scenario.replications)], done, jobs=jobs)
     return sorted(out, key=lambda r: r.replication)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -261,6 +262,7 @@ def validation_markdown(table: pd.DataFrame, replications: int | None) -> str:
         "| target | source | band | simulated | passed | note |",
         "|---|---|---|---|---|---|",
     ]
+    r: Any  # a row of a data frame: its fields are dynamically typed
     for r in table.itertuples():
         band = (
             f"≤ {_fmt(r.high, r.target)}"

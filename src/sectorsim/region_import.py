@@ -160,12 +160,9 @@ def build_scenario(
         .reindex(index=counties, columns=counties)
         .fillna(0)
     )
-    share = flows.div(flows.sum(axis=1).replace(0, 1), axis=0)
+    share = flows.div(flows.sum(axis=1).replace(0, 1), axis=0).to_numpy(float)
     commute = [
-        [
-            10.0 if i == j else (30.0 if share.iloc[i, j] >= reach_share else 60.0)
-            for j in range(len(counties))
-        ]
+        [10.0 if i == j else (30.0 if share[i, j] >= reach_share else 60.0) for j in range(len(counties))]
         for i in range(len(counties))
     ]
     by_sector = latest.groupby("sector")["annual_avg_emplvl"].sum()

@@ -11,6 +11,7 @@ import base64
 import html
 import io
 import textwrap
+from typing import Any
 
 import matplotlib
 
@@ -86,7 +87,7 @@ def employment_figure(series: pd.DataFrame, scenario: Scenario) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(6.5, 3.2))
     for arm, s in series.groupby("arm", sort=False):
         m = s.groupby("month")["employment_rate"].mean()
-        ax.plot(m.index - scenario.burn_in, m.values, label=arm)
+        ax.plot(m.index - scenario.burn_in, m.to_numpy(), label=arm)
     ax.axvline(0, color="grey", lw=0.8, ls=":")
     ax.set_xlabel("months since policies start")
     ax.set_ylabel("employment rate")
@@ -138,8 +139,8 @@ def _auto_targets_html(targets: pd.DataFrame | None) -> str:
     if targets is None or targets.empty:
         return ""
     items = "".join(
-        f"<li>arm <b>{html.escape(t.arm)}</b>: <b>{html.escape(t.target_sector)}</b> (score {t.assessment_score:+.2f})</li>"
-        for t in targets.itertuples()
+        f"<li>arm <b>{html.escape(str(t['arm']))}</b>: <b>{html.escape(str(t['target_sector']))}</b> (score {t['assessment_score']:+.2f})</li>"
+        for t in targets.to_dict("records")
     )
     return f"<p><code>target_sector: auto</code> chose, by the regional needs assessment (<code>sectorsim assess</code>):</p><ul>{items}</ul>"
 
@@ -293,6 +294,7 @@ def assessment_figures(sectors: pd.DataFrame, scenario: Scenario) -> list[plt.Fi
     fig1, ax = plt.subplots(figsize=(6.5, 4))
     size = 1200 * sectors["employment"] / sectors["employment"].max()
     ax.scatter(sectors["location_quotient"], 100 * sectors["growth"], s=size, alpha=0.5)
+    r: Any  # a row of a data frame: its fields are dynamically typed
     for r in sectors.itertuples():
         ax.annotate(f"{r.rank}. {r.sector}", (r.location_quotient, 100 * r.growth), ha="center", fontsize=8)
     ax.axvline(1.0, color="grey", lw=0.8, ls=":")

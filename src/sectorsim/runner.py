@@ -9,16 +9,15 @@ parallel.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sectorsim.model import SectorModel
+from sectorsim.pool import run_tasks
 from sectorsim.scenario.schema import Scenario
 from sectorsim.streams import mix_seed
 from sectorsim.summary import summarize
@@ -98,23 +97,17 @@ def run_scenario(
     Returns:
         Summaries and series in (arm order, replication) order.
     """
-    tasks = [(a.name, r) for a in scenario.arms for r in range(scenario.replications)]
+    tasks = [
+        ((a.name, r), (scenario, a.name, r)) for a in scenario.arms for r in range(scenario.replications)
+    ]
     results: list[RunResult] = []
-    if jobs <= 1 or len(tasks) == 1:
-        for arm, r in tasks:  # loop: runs
-            res = _task(scenario, arm, r)
-            results.append(res)
-            if progress:
-                progress(res)
-    else:
-        ctx = mp.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx) as pool:
-            futures = [pool.submit(_task, scenario, arm, r) for arm, r in tasks]
-            for fut in as_completed(futures):  # loop: runs
-                res = fut.result()
-                results.append(res)
-                if progress:
-                    progress(res)
+
+    def done(_key: tuple[str, int], res: RunResult) -> None:
+        results.append(res)
+        if progress:
+            progress(res)
+
+    run_tasks(_task, tasks, done, jobs=jobs)
     order = {a.name: i for i, a in enumerate(scenario.arms)}
     results.sort(key=lambda r: (order[r.arm], r.replication))
     summary = pd.DataFrame(
@@ -126,9 +119,7 @@ def run_scenario(
     )
     series = series[ID_COLUMNS + [c for c in series.columns if c not in ID_COLUMNS]]
     panels = [r for r in results if r.panel is not None] or None
-    return ScenarioResults(
-        scenario=scenario, summary=summary, series=series, panels=panels
-    )
+    return ScenarioResults(scenario=scenario, summary=summary, series=series, panels=panels)
 
 
 def write_earnings_panel(results: ScenarioResults, path: str) -> None:

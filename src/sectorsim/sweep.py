@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sectorsim import __version__
 from sectorsim.errors import InputError, KeyedValueError
+from sectorsim.pool import run_tasks
 from sectorsim.scenario.loading import describe_error, load_yaml, resolve_extends, set_path, validate
 
 METHODS = ("sobol", "morris", "fast", "latin", "grid")
@@ -64,7 +65,20 @@ class Parameter(_Block):
             raise KeyedValueError("bounds", "give either bounds or values")
         if self.bounds is not None and self.distribution != "norm" and not self.bounds[0] < self.bounds[1]:
             raise KeyedValueError("bounds", f"low must be below high (got {list(self.bounds)})")
+        if self.bounds is not None and self.distribution in ("norm", "lognorm") and not self.bounds[1] > 0:
+            raise KeyedValueError(
+                "bounds",
+                f"the spread of a {self.distribution} distribution must be above 0 (got {self.bounds[1]})",
+            )
         return self
+
+    @property
+    def span(self) -> tuple[float, float]:
+        """The bounds, or (smallest, largest) of the discrete values."""
+        if self.bounds is not None:
+            return self.bounds
+        values = self.values or [0.0]  # never empty: the validator requires bounds or values
+        return (min(values), max(values))
 
 
 class Difference(_Block):
@@ -192,9 +206,9 @@ def _set(raw: dict, dotted: str, value: Any, path: Path, key: str) -> None:
 
 
 def _extremes(p: Parameter) -> list[float]:
+    lo, hi = p.span
     if p.values is not None:
-        return [min(p.values), max(p.values)]
-    lo, hi = p.bounds  # type: ignore[misc]
+        return [lo, hi]
     if p.distribution == "norm":
         lo, hi = lo - 3 * hi, lo + 3 * hi
     return [_cast(lo, p), _cast(hi, p)]
@@ -216,9 +230,7 @@ def problem_of(exp: Experiment) -> dict[str, Any]:
     return {
         "num_vars": len(exp.parameters),
         "names": [p.path for p in exp.parameters],
-        "bounds": [
-            list(p.bounds) if p.bounds is not None else [min(p.values), max(p.values)] for p in exp.parameters
-        ],  # type: ignore[arg-type]
+        "bounds": [list(p.span) for p in exp.parameters],
         "dists": [p.distribution for p in exp.parameters],
     }
 
@@ -239,9 +251,9 @@ def sample(exp: Experiment) -> np.ndarray:
         X = latin.sample(problem, exp.samples, seed=exp.seed)
     else:
         axes = [
-            p.values if p.values is not None else list(np.linspace(*p.bounds, exp.samples))
+            p.values if p.values is not None else list(np.linspace(*p.span, exp.samples))
             for p in exp.parameters
-        ]  # type: ignore[misc]
+        ]
         X = np.array(list(itertools.product(*axes)), dtype=float)
     for j, p in enumerate(exp.parameters):
         if p.integer:
@@ -380,52 +392,8 @@ def run_sweep(
         if progress:
             progress(finished, total)
 
-    _execute(tasks, on_done, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
+    run_tasks(run_task, tasks, on_done, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
     return out
-
-
-def _execute(
-    tasks: list, on_done: Callable, jobs: int, scheduler: str | None, dask_local: int | None
-) -> None:
-    """Run tasks serially, in local processes, or on Dask; ``on_done`` runs in this process."""
-    if not tasks:
-        return
-    if scheduler or dask_local:
-        from dask.distributed import Client, LocalCluster, as_completed
-
-        cluster = None
-        if scheduler:
-            client = Client(scheduler)
-        else:
-            cluster = LocalCluster(
-                n_workers=dask_local,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
-            client = Client(cluster)
-        try:
-            futures = {client.submit(run_task, *args, pure=False): name for name, args in tasks}
-            for fut in as_completed(futures):  # loop: finished runs
-                on_done(futures[fut], fut.result())
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-        return
-    if jobs <= 1:
-        for name, args in tasks:  # loop: runs
-            on_done(name, run_task(*args))
-        return
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures import as_completed as done_first
-
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("forkserver")) as pool:
-        futures = {pool.submit(run_task, *args): name for name, args in tasks}
-        for fut in done_first(futures):  # loop: finished runs
-            on_done(futures[fut], fut.result())
 
 
 def read_runs(out: str | Path) -> pd.DataFrame:

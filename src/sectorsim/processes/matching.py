@@ -16,7 +16,8 @@
    ``firm_specific_recognition``, drawn per (worker, employer)). They rank by
    ``score_credential * (level above requirement) + score_skills * skill
    + referral bonus (committed program's completers) - group hiring bias
-   - score_unemployment_duration * years unemployed + score_noise * N(0,1)`` (hashed per pair).
+   - score_unemployment_duration * years unemployed + hiring credit (a worker-level lever)
+   + score_noise * N(0,1)`` (hashed per pair).
 5. ``matching_rounds`` rounds of offers: each vacancy offers its best remaining applicant; each
    worker takes the best-paid offer; it is accepted with probability ``offer_acceptance`` (drawn
    per (worker, employer)). A move from a job is a job-to-job separation.
@@ -75,7 +76,7 @@ DECLARES = Declares(
             "float32",
             0.0,
             "score",
-            "Hiring-score points every employer adds to this worker's applications (a voucher).",
+            "Hiring-score points every employer adds to this worker's applications (a policy lever).",
             lever=True,
         ),
     ),

@@ -40,7 +40,7 @@ def _screen(
     """Compiled screening and scoring of applications (step 4 of the module docstring).
 
     ``workers`` is (key, employer, wage, skill, credential, firm_sector, firm_employer, firm_level,
-    group, pipeline, unemployed_months); ``employers`` is (key, sector, premium, commitment,
+    group, pipeline, unemployed_months, hiring_credit); ``employers`` is (key, sector, premium, commitment,
     referral_bonus); ``bases`` the stream bases of hire.recognize, hire.rank and offer.accept;
     ``params`` is (firm_specific_recognition, 1 + min_wage_gain as float32, skill_return,
     score_credential, score_skills as float32, score_unemployment_duration).
@@ -49,7 +49,9 @@ def _screen(
     noise term, rank uniform, acceptance uniform). Arithmetic follows the numpy expressions it
     replaced, in the same precision and order, so results are identical to the last bit.
     """
-    w_key, w_emp, w_wage, w_skill, w_cred, w_fsec, w_femp, w_flev, w_group, w_pipe, w_unemp = workers
+    w_key, w_emp, w_wage, w_skill, w_cred, w_fsec, w_femp, w_flev, w_group, w_pipe, w_unemp, w_credit = (
+        workers
+    )
     e_key, e_sector, e_premium, e_commit, e_bonus = employers
     base_recognize, base_rank, base_accept = bases
     recognition, gain32, skill_return, score_credential, score_skills32, score_duration = params
@@ -79,7 +81,8 @@ def _screen(
         waiting = np.float64(min(w_unemp[r], 24)) if current < 0 else 0.0
         score = score_credential * np.float64(level - required) + np.float64(score_skills32 * w_skill[r])
         score = score + np.float64(referral) - group_bias[w_group[r]]
-        partial[n_keep] = score - score_duration * waiting / 12.0
+        # the worker's hiring credit comes last, so a credit of 0 leaves the score bit for bit
+        partial[n_keep] = score - score_duration * waiting / 12.0 + np.float64(w_credit[r])
         offered[n_keep] = pay
         keep[n_keep] = a
         n_keep += 1
@@ -218,6 +221,7 @@ def hires(
             w.group,
             w.pipeline,
             w.unemployed_months,
+            w.hiring_credit,
         ),
         (e.key, e.sector, e.premium, e.commitment, e.referral_bonus),
         model.ladders.wage,

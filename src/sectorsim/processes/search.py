@@ -89,8 +89,8 @@ def _profile_keys(
     band = np.zeros(rows.size, np.int64)
     for i in range(rows.size):  # loop: searchers (compiled)
         r = rows[i]
-        code = 0
-        scale = 1
+        code = np.int64(0)
+        scale = np.int64(1)
         for s in range(n_sectors):  # loop: sectors (compiled)
             lv = np.int64(credential[r, s])
             if firm_sector[r] == s and firm_level[r] > lv:

@@ -96,7 +96,7 @@ def _draw(
 def step(model: SectorModel) -> None:
     """Draw this month's separations to non-employment."""
     w, lm = model.workers, model.labor
-    rung_factor = (1.0 - lm.rung_separation_decline) ** np.arange(model.n_rungs)
+    rung_factor = (1.0 - lm.rung_separation_decline) ** np.arange(model.n_rungs, dtype=np.float64)
     tenure_factor = 1.0 + (lm.new_hire_multiplier - 1.0) * np.exp(-np.arange(241) / lm.tenure_months_scale)
     quits, shocks = _draw(
         (w.key, w.employer, w.rung, w.tenure, w.match, w.barrier, w.support_left, w.support_strength),

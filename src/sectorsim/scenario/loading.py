@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +171,7 @@ def _format_loc(loc: tuple) -> str:
     return out
 
 
-def describe_error(err: dict[str, Any], root: type[BaseModel] = Scenario) -> tuple[str, str]:
+def describe_error(err: Mapping[str, Any], root: type[BaseModel] = Scenario) -> tuple[str, str]:
     """Turn one pydantic error into (key path, message with what is allowed).
 
     Args:
