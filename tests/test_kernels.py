@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sectorsim.processes.offers import _offer_rounds
-from sectorsim.processes.search import _draw_applications
+from sectorsim.processes.offers import OfferRules, Offers, _offer_rounds
+from sectorsim.processes.search import DrawBases, Searchers, VacancyCells, _draw_applications
 from sectorsim.streams import Streams, stream_id
 
 _M1, _M2, _G, _P = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93
@@ -78,7 +78,8 @@ def test_offer_rounds_match_the_numpy_rounds(seed):
     offered = rng.choice([2500.0, 3000.0, 3600.0], app_w.size)
     accept_u = rng.random(app_w.size)
     args = (app_w, app_s, score, offered, accept_u)
-    got = _offer_rounds(*args, n_slots, n_workers, 3, 0.8)
+    offers = Offers(worker=app_w, slot=app_s, score=score, offered=offered, accept_u=accept_u)
+    got = _offer_rounds(offers, OfferRules(n_slots=n_slots, n_workers=n_workers, rounds=3, acceptance=0.8))
     want = _rounds_np(*args, n_workers, n_slots, 3, 0.8)
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
     assert got[0].size > 0
@@ -104,7 +105,12 @@ def test_application_draws_match_the_flat_searchsorted(seed, n_cells):
     s = Streams(seed)
     apply_base = np.array([s.base("search.apply", 5, k) for k in range(3)])  # loop: calls
     vacancy_base = np.array([s.base("search.vacancy", 5, k) for k in range(3)])  # loop: calls
-    got_w, got_s = _draw_applications(flat, prof, rows, rows, n_apps, apply_base, vacancy_base, count, start)
+    got_w, got_s = _draw_applications(
+        flat,
+        Searchers(row=rows, key=rows, profile=prof, n_apps=n_apps),
+        DrawBases(apply=apply_base, vacancy=vacancy_base),
+        VacancyCells(n_open=count, first_slot=start),
+    )
     out_w, out_s = [], []
     for k in range(3):  # loop: application index
         sending = np.flatnonzero(n_apps > k)

@@ -21,7 +21,7 @@ Definitions (docs/ODD.md, 'Observation'):
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
 import numpy as np
@@ -52,12 +52,31 @@ FLOW_COUNTS = (
 )
 
 
+class TallyWorkers(NamedTuple):
+    """The worker columns the monthly tally reads."""
+
+    employer: NDArray[np.int32]
+    program: NDArray[np.int16]
+    group: NDArray[np.int8]
+    earnings: NDArray[np.float32]
+
+
+class TallyEmployers(NamedTuple):
+    """The employer columns the monthly tally reads."""
+
+    sector: NDArray[np.int8]
+    engaged: NDArray[np.bool_]
+
+
 @njit(cache=True, nogil=True)
-def _tally(
-    workers: tuple, e_sector: NDArray[np.int8], e_engaged: NDArray[np.bool_], n_groups: int, n_sectors: int
-) -> tuple:
-    """One pass over workers: counts by status, by group and by sector (sums in row order)."""
-    employer, program, group, earnings = workers
+def _tally(workers: TallyWorkers, employers: TallyEmployers, n_groups: int, n_sectors: int) -> tuple:
+    """One pass over workers: counts by status, by group and by sector (sums in row order).
+
+    Returns (employed, in training, jobless trainees, employed at engaged employers, earnings sum by
+    group, employed by group, workers by group, employed by sector).
+    """
+    employer, program, group, earnings = workers.employer, workers.program, workers.group, workers.earnings
+    e_sector, e_engaged = employers.sector, employers.engaged
     n_emp = n_training = jobless_trainees = engaged = 0
     g_earn = np.zeros(n_groups, np.float64)
     g_emp = np.zeros(n_groups, np.float64)
@@ -86,7 +105,10 @@ def snapshot(model: SectorModel) -> dict[str, float]:
     n = w.n
     n_groups = len(model.config.groups)
     n_emp, n_training, jobless_trainees, engaged, g_earn, g_emp, g_n, by_sector = _tally(
-        (w.employer, w.program, w.group, w.earnings), e.sector, e.engaged, n_groups, model.n_sectors
+        TallyWorkers(employer=w.employer, program=w.program, group=w.group, earnings=w.earnings),
+        TallyEmployers(sector=e.sector, engaged=e.engaged),
+        n_groups,
+        model.n_sectors,
     )
     g_n = np.maximum(g_n, 1)
     positions = int(e.positions.sum())

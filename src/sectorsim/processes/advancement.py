@@ -12,7 +12,7 @@ literature, e.g. Doeringer and Piore 1971, gives no single number).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -44,37 +44,70 @@ def recognized(
     return portable
 
 
+class PromotionWorkers(NamedTuple):
+    """The worker columns the promotion pass reads."""
+
+    key: NDArray[np.int64]
+    employer: NDArray[np.int32]
+    tenure: NDArray[np.int16]
+    rung: NDArray[np.int8]
+    credential: NDArray[np.int8]
+    firm_sector: NDArray[np.int8]
+    firm_employer: NDArray[np.int32]
+    firm_level: NDArray[np.int8]
+
+
+class PromotionLadders(NamedTuple):
+    """Each employer's sector, and each sector's ladder length and required credential by rung."""
+
+    employer_sector: NDArray[np.int8]
+    n_rungs: NDArray[np.int64]
+    required: NDArray[np.int8]
+
+
+class PromotionParams(NamedTuple):
+    """Promotion rules and the stream base of the monthly promotion draw."""
+
+    min_tenure: int  # promotion_min_tenure
+    rate: float  # promotion_rate
+    base: np.uint64  # stream "promotion"
+
+
 @njit(cache=True, nogil=True)
 def _candidates(
-    workers: tuple,
-    e_sector: NDArray[np.int8],
-    n_rungs: NDArray[np.int64],
-    required: NDArray[np.int8],
-    min_tenure: int,
-    rate: float,
-    base: np.uint64,
+    workers: PromotionWorkers, ladders: PromotionLadders, params: PromotionParams
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Rows considered for promotion this month, and the rung each would move to.
 
     The promotion draw comes first: every condition is required, so the order of the checks does
     not change who passes.
     """
-    key, employer, tenure, rung, credential, firm_sector, firm_employer, firm_level = workers
+    key = workers.key
     rows = np.empty(key.size, np.int64)
     nxt = np.empty(key.size, np.int64)
     n_out = 0
     for i in range(key.size):  # loop: workers, one pass (compiled)
-        j = employer[i]
-        if j < 0 or tenure[i] < min_tenure or not key_uniform(key[i], base) < rate:
-            continue
-        s = e_sector[j]
-        r = rung[i] + 1
-        if r >= n_rungs[s]:
-            continue
+        j = workers.employer[i]
         if (
-            recognized(credential[i, s], firm_sector[i], firm_employer[i], firm_level[i], s, j, False)
-            < required[s, r]
+            j < 0
+            or workers.tenure[i] < params.min_tenure
+            or not key_uniform(key[i], params.base) < params.rate
         ):
+            continue
+        s = ladders.employer_sector[j]
+        r = workers.rung[i] + 1
+        if r >= ladders.n_rungs[s]:
+            continue
+        level = recognized(
+            workers.credential[i, s],
+            workers.firm_sector[i],
+            workers.firm_employer[i],
+            workers.firm_level[i],
+            s,
+            j,
+            False,
+        )
+        if level < ladders.required[s, r]:
             continue
         rows[n_out] = i
         nxt[n_out] = r
@@ -86,13 +119,22 @@ def step(model: SectorModel) -> None:
     """Promote eligible workers into open positions on the next rung."""
     w, e, lad, lm = model.workers, model.employers, model.ladders, model.labor
     idx, nxt = _candidates(
-        (w.key, w.employer, w.tenure, w.rung, w.credential, w.firm_sector, w.firm_employer, w.firm_level),
-        e.sector,
-        lad.n_rungs,
-        lad.required,
-        lm.promotion_min_tenure,
-        lm.promotion_rate,
-        model.streams.base("promotion", model.month),
+        PromotionWorkers(
+            key=w.key,
+            employer=w.employer,
+            tenure=w.tenure,
+            rung=w.rung,
+            credential=w.credential,
+            firm_sector=w.firm_sector,
+            firm_employer=w.firm_employer,
+            firm_level=w.firm_level,
+        ),
+        PromotionLadders(employer_sector=e.sector, n_rungs=lad.n_rungs, required=lad.required),
+        PromotionParams(
+            min_tenure=lm.promotion_min_tenure,
+            rate=lm.promotion_rate,
+            base=model.streams.base("promotion", model.month),
+        ),
     )
     if idx.size == 0:
         return

@@ -13,7 +13,7 @@ range of returns to basic skills (Hanushek et al. 2015, ~0.05-0.2 per sd).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -42,35 +42,62 @@ def wage_at(base: float, premium: float, skill: float, skill_return: float) -> f
     return base * max(factor, 0.3)
 
 
+class PayWorkers(NamedTuple):
+    """The worker columns the monthly pay pass reads, and those it writes (marked)."""
+
+    employer: NDArray[np.int32]
+    rung: NDArray[np.int8]
+    skill: NDArray[np.float32]
+    program: NDArray[np.int16]
+    wage: NDArray[np.float32]  # written
+    earnings: NDArray[np.float32]  # written
+    tenure: NDArray[np.int16]  # written
+    unemployed_months: NDArray[np.int16]  # written
+    window_earnings: NDArray[np.float64]  # written when accumulating
+    window_employed: NDArray[np.int32]  # written when accumulating
+
+
+class PayEmployers(NamedTuple):
+    """The employer columns the pay pass reads."""
+
+    sector: NDArray[np.int8]
+    premium: NDArray[np.float32]
+
+
+class PayParams(NamedTuple):
+    """Scalars of the pay pass."""
+
+    skill_return: float
+    trainee_hours: float  # share of the wage an employed trainee keeps: 1 - training_hours_share
+    stipend: float  # monthly stipend of an unemployed trainee ($)
+    accumulate: bool  # add the month to the horizon sums
+
+
 @njit(cache=True, nogil=True)
 def _month(
-    workers: tuple,
-    e_sector: NDArray[np.int8],
-    e_premium: NDArray[np.float32],
-    ladder_wage: NDArray[np.float64],
-    skill_return: float,
-    trainee_hours: float,
-    stipend: float,
-    accumulate: bool,
+    workers: PayWorkers, employers: PayEmployers, ladder_wage: NDArray[np.float64], params: PayParams
 ) -> None:
     """One pass over the worker table: wage, earnings, tenure, unemployment, window sums."""
-    employer, rung, skill, program, wage, earnings, tenure, unemployed, window_earnings, window_employed = (
-        workers
-    )
-    for i in range(employer.size):  # loop: workers, one pass (compiled)
-        j = employer[i]
-        training = program[i] >= 0
+    wage, earnings = workers.wage, workers.earnings
+    for i in range(workers.employer.size):  # loop: workers, one pass (compiled)
+        j = workers.employer[i]
+        training = workers.program[i] >= 0
         if j >= 0:
-            wage[i] = wage_at(ladder_wage[e_sector[j], rung[i]], e_premium[j], skill[i], skill_return)
-            earnings[i] = np.float64(wage[i]) * (trainee_hours if training else 1.0)
-            tenure[i] += 1
+            wage[i] = wage_at(
+                ladder_wage[employers.sector[j], workers.rung[i]],
+                employers.premium[j],
+                workers.skill[i],
+                params.skill_return,
+            )
+            earnings[i] = np.float64(wage[i]) * (params.trainee_hours if training else 1.0)
+            workers.tenure[i] += 1
         else:
             wage[i] = 0.0
-            earnings[i] = stipend if training else 0.0
-            unemployed[i] += 1
-        if accumulate:
-            window_earnings[i] += earnings[i]
-            window_employed[i] += j >= 0
+            earnings[i] = params.stipend if training else 0.0
+            workers.unemployed_months[i] += 1
+        if params.accumulate:
+            workers.window_earnings[i] += earnings[i]
+            workers.window_employed[i] += j >= 0
 
 
 def step(model: SectorModel, accumulate: bool | None = None) -> None:
@@ -84,25 +111,26 @@ def step(model: SectorModel, accumulate: bool | None = None) -> None:
         accumulate = model.in_horizon
     w, e, tr = model.workers, model.employers, model.config.training
     _month(
-        (
-            w.employer,
-            w.rung,
-            w.skill,
-            w.program,
-            w.wage,
-            w.earnings,
-            w.tenure,
-            w.unemployed_months,
-            w.window_earnings,
-            w.window_employed,
+        PayWorkers(
+            employer=w.employer,
+            rung=w.rung,
+            skill=w.skill,
+            program=w.program,
+            wage=w.wage,
+            earnings=w.earnings,
+            tenure=w.tenure,
+            unemployed_months=w.unemployed_months,
+            window_earnings=w.window_earnings,
+            window_employed=w.window_employed,
         ),
-        e.sector,
-        e.premium,
+        PayEmployers(sector=e.sector, premium=e.premium),
         model.ladders.wage,
-        model.labor.skill_return,
-        1.0 - tr.training_hours_share,
-        float(tr.stipend),
-        accumulate,
+        PayParams(
+            skill_return=model.labor.skill_return,
+            trainee_hours=1.0 - tr.training_hours_share,
+            stipend=float(tr.stipend),
+            accumulate=accumulate,
+        ),
     )
     if accumulate and model.earnings_panel is not None:
         model.earnings_panel[model.policy_month // model.config.panel_months] += w.earnings

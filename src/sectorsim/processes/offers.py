@@ -8,7 +8,7 @@ the hires). Sources: see ``sectorsim.processes.matching``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -23,66 +23,124 @@ if TYPE_CHECKING:
     from sectorsim.model import SectorModel
 
 
+class Applications(NamedTuple):
+    """This month's applications, one per (worker, slot): the worker's row and the slot applied to."""
+
+    worker: NDArray[np.int64]
+    slot: NDArray[np.int64]
+
+
+class Slots(NamedTuple):
+    """The month's vacancy slots: each slot's employer row and rung."""
+
+    employer: NDArray[np.int64]
+    rung: NDArray[np.int64]
+
+
+class ScreenWorkers(NamedTuple):
+    """The worker columns screening reads (whole columns, indexed by worker row)."""
+
+    key: NDArray[np.int64]
+    employer: NDArray[np.int32]
+    wage: NDArray[np.float32]
+    skill: NDArray[np.float32]
+    credential: NDArray[np.int8]
+    firm_sector: NDArray[np.int8]
+    firm_employer: NDArray[np.int32]
+    firm_level: NDArray[np.int8]
+    group: NDArray[np.int8]
+    pipeline: NDArray[np.int16]
+    unemployed_months: NDArray[np.int16]
+    hiring_credit: NDArray[np.float32]
+
+
+class ScreenEmployers(NamedTuple):
+    """The employer columns screening reads (indexed by employer row)."""
+
+    key: NDArray[np.int64]
+    sector: NDArray[np.int8]
+    premium: NDArray[np.float32]
+    commitment: NDArray[np.int16]
+    referral_bonus: NDArray[np.float32]
+
+
+class ScreenBases(NamedTuple):
+    """Stream bases (:meth:`sectorsim.streams.Streams.base`) of the month's screening draws."""
+
+    recognize: np.uint64  # hire.recognize: an outside firm-specific credential is recognized
+    rank: np.uint64  # hire.rank: the score noise
+    accept: np.uint64  # offer.accept: the offer is accepted
+
+
+class ScreenParams(NamedTuple):
+    """Labor-market parameters of screening, in the precision the kernel computes with."""
+
+    recognition: float  # firm_specific_recognition
+    wage_gain: np.float32  # 1 + min_wage_gain
+    skill_return: float
+    score_credential: float
+    score_skills: np.float32
+    score_duration: float  # score_unemployment_duration
+
+
 @njit(cache=True, nogil=True)
 def _screen(
-    app_w: NDArray[np.int64],
-    app_s: NDArray[np.int64],
-    slot_emp: NDArray[np.int64],
-    slot_rung: NDArray[np.int64],
-    workers: tuple,
-    employers: tuple,
+    apps: Applications,
+    slots: Slots,
+    workers: ScreenWorkers,
+    employers: ScreenEmployers,
     ladder_wage: NDArray[np.float64],
     ladder_required: NDArray[np.int8],
     group_bias: NDArray[np.float64],
-    bases: tuple,
-    params: tuple,
+    bases: ScreenBases,
+    params: ScreenParams,
 ) -> tuple:
     """Compiled screening and scoring of applications (step 4 of the module docstring).
-
-    ``workers`` is (key, employer, wage, skill, credential, firm_sector, firm_employer, firm_level,
-    group, pipeline, unemployed_months, hiring_credit); ``employers`` is (key, sector, premium, commitment,
-    referral_bonus); ``bases`` the stream bases of hire.recognize, hire.rank and offer.accept;
-    ``params`` is (firm_specific_recognition, 1 + min_wage_gain as float32, skill_return,
-    score_credential, score_skills as float32, score_unemployment_duration).
 
     Returns, for applications that pass, (worker rows, slots, offered wage, score without its
     noise term, rank uniform, acceptance uniform). Arithmetic follows the numpy expressions it
     replaced, in the same precision and order, so results are identical to the last bit.
     """
-    w_key, w_emp, w_wage, w_skill, w_cred, w_fsec, w_femp, w_flev, w_group, w_pipe, w_unemp, w_credit = (
-        workers
-    )
-    e_key, e_sector, e_premium, e_commit, e_bonus = employers
-    base_recognize, base_rank, base_accept = bases
-    recognition, gain32, skill_return, score_credential, score_skills32, score_duration = params
-    n = app_w.size
+    n = apps.worker.size
     keep = np.empty(n, np.int64)
     offered = np.empty(n, np.float64)
     partial = np.empty(n, np.float64)
     n_keep = 0
     for a in range(n):  # loop: applications (compiled)
-        r, slot = app_w[a], app_s[a]
-        j, rung = slot_emp[slot], slot_rung[slot]
-        sector = e_sector[j]
-        current = w_emp[r]
+        r, slot = apps.worker[a], apps.slot[a]
+        j, rung = slots.employer[slot], slots.rung[slot]
+        sector = employers.sector[j]
+        current = workers.employer[r]
         if current == j:
             continue
-        outside = pair_uniform(w_key[r], e_key[j], base_recognize) < recognition
-        level = recognized(w_cred[r, sector], w_fsec[r], w_femp[r], w_flev[r], sector, j, outside)
+        outside = pair_uniform(workers.key[r], employers.key[j], bases.recognize) < params.recognition
+        level = recognized(
+            workers.credential[r, sector],
+            workers.firm_sector[r],
+            workers.firm_employer[r],
+            workers.firm_level[r],
+            sector,
+            j,
+            outside,
+        )
         required = ladder_required[sector, rung]
         if level < required:
             continue
-        pay = wage_at(ladder_wage[sector, rung], e_premium[j], w_skill[r], skill_return)
-        if current >= 0 and not pay > np.float64(w_wage[r] * gain32):
+        pay = wage_at(ladder_wage[sector, rung], employers.premium[j], workers.skill[r], params.skill_return)
+        if current >= 0 and not pay > np.float64(workers.wage[r] * params.wage_gain):
             continue
         referral = np.float32(0.0)
-        if w_pipe[r] >= 0 and w_pipe[r] == e_commit[j]:
-            referral = e_bonus[j]
-        waiting = np.float64(min(w_unemp[r], 24)) if current < 0 else 0.0
-        score = score_credential * np.float64(level - required) + np.float64(score_skills32 * w_skill[r])
-        score = score + np.float64(referral) - group_bias[w_group[r]]
+        if workers.pipeline[r] >= 0 and workers.pipeline[r] == employers.commitment[j]:
+            referral = employers.referral_bonus[j]
+        waiting = np.float64(min(workers.unemployed_months[r], 24)) if current < 0 else 0.0
+        score = params.score_credential * np.float64(level - required) + np.float64(
+            params.score_skills * workers.skill[r]
+        )
+        score = score + np.float64(referral) - group_bias[workers.group[r]]
         # the worker's hiring credit comes last, so a credit of 0 leaves the score bit for bit
-        partial[n_keep] = score - score_duration * waiting / 12.0 + np.float64(w_credit[r])
+        partial[n_keep] = (
+            score - params.score_duration * waiting / 12.0 + np.float64(workers.hiring_credit[r])
+        )
         offered[n_keep] = pay
         keep[n_keep] = a
         n_keep += 1
@@ -90,24 +148,33 @@ def _screen(
     rank_u = np.empty(n_keep, np.float64)
     accept_u = np.empty(n_keep, np.float64)
     for i in range(n_keep):  # loop: passing applications (compiled)
-        wk, ek = w_key[app_w[keep[i]]], e_key[slot_emp[app_s[keep[i]]]]
-        rank_u[i] = pair_uniform(wk, ek, base_rank)
-        accept_u[i] = pair_uniform(wk, ek, base_accept)
-    return app_w[keep], app_s[keep], offered[:n_keep], partial[:n_keep], rank_u, accept_u
+        wk, ek = workers.key[apps.worker[keep[i]]], employers.key[slots.employer[apps.slot[keep[i]]]]
+        rank_u[i] = pair_uniform(wk, ek, bases.rank)
+        accept_u[i] = pair_uniform(wk, ek, bases.accept)
+    return apps.worker[keep], apps.slot[keep], offered[:n_keep], partial[:n_keep], rank_u, accept_u
+
+
+class Offers(NamedTuple):
+    """Applications that passed screening: worker row, slot, score, offered wage, acceptance draw."""
+
+    worker: NDArray[np.int64]
+    slot: NDArray[np.int64]
+    score: NDArray[np.float64]
+    offered: NDArray[np.float64]
+    accept_u: NDArray[np.float64]
+
+
+class OfferRules(NamedTuple):
+    """Sizes and rules of the offer rounds."""
+
+    n_slots: int
+    n_workers: int
+    rounds: int  # matching_rounds
+    acceptance: float  # offer_acceptance
 
 
 @njit(cache=True, nogil=True)
-def _offer_rounds(
-    app_w: NDArray[np.int64],
-    app_s: NDArray[np.int64],
-    score: NDArray[np.float64],
-    offered: NDArray[np.float64],
-    accept_u: NDArray[np.float64],
-    n_slots: int,
-    n_workers: int,
-    rounds: int,
-    acceptance: float,
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _offer_rounds(offers: Offers, rules: OfferRules) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Compiled offer rounds; return the hires as (worker rows, slots).
 
     Each vacancy slot ranks its applications by score, best first (ties keep their input order).
@@ -116,6 +183,9 @@ def _offer_rounds(
     below ``acceptance``. A declined offer leaves play; so does everything of a worker hired or a
     slot filled. Hires come out round by round, by worker row within a round.
     """
+    app_w, app_s, score, offered = offers.worker, offers.slot, offers.score, offers.offered
+    accept_u = offers.accept_u
+    n_slots, n_workers, rounds, acceptance = rules.n_slots, rules.n_workers, rules.rounds, rules.acceptance
     n = app_w.size
     # stable counting sort by slot, then by score (best first) within each slot's block
     start = np.zeros(n_slots + 1, np.int64)
@@ -205,52 +275,54 @@ def hires(
     w, e, lm = model.workers, model.employers, model.labor
     streams, month = model.streams, model.month
     app_w, app_s, offered, partial, rank_u, accept_u = _screen(
-        app_w,
-        app_s,
-        cells["emp"],
-        cells["rung"],
-        (
-            w.key,
-            w.employer,
-            w.wage,
-            w.skill,
-            w.credential,
-            w.firm_sector,
-            w.firm_employer,
-            w.firm_level,
-            w.group,
-            w.pipeline,
-            w.unemployed_months,
-            w.hiring_credit,
+        Applications(worker=app_w, slot=app_s),
+        Slots(employer=cells["emp"], rung=cells["rung"]),
+        ScreenWorkers(
+            key=w.key,
+            employer=w.employer,
+            wage=w.wage,
+            skill=w.skill,
+            credential=w.credential,
+            firm_sector=w.firm_sector,
+            firm_employer=w.firm_employer,
+            firm_level=w.firm_level,
+            group=w.group,
+            pipeline=w.pipeline,
+            unemployed_months=w.unemployed_months,
+            hiring_credit=w.hiring_credit,
         ),
-        (e.key, e.sector, e.premium, e.commitment, e.referral_bonus),
+        ScreenEmployers(
+            key=e.key,
+            sector=e.sector,
+            premium=e.premium,
+            commitment=e.commitment,
+            referral_bonus=e.referral_bonus,
+        ),
         model.ladders.wage,
         model.ladders.required,
         model.group_bias,
-        (
-            streams.base("hire.recognize", month),
-            streams.base("hire.rank", month),
-            streams.base("offer.accept", month),
+        ScreenBases(
+            recognize=streams.base("hire.recognize", month),
+            rank=streams.base("hire.rank", month),
+            accept=streams.base("offer.accept", month),
         ),
-        (
-            float(lm.firm_specific_recognition),
-            np.float32(1 + lm.min_wage_gain),
-            float(lm.skill_return),
-            float(lm.score_credential),
-            np.float32(lm.score_skills),
-            float(lm.score_unemployment_duration),
+        ScreenParams(
+            recognition=float(lm.firm_specific_recognition),
+            wage_gain=np.float32(1 + lm.min_wage_gain),
+            skill_return=float(lm.skill_return),
+            score_credential=float(lm.score_credential),
+            score_skills=np.float32(lm.score_skills),
+            score_duration=float(lm.score_unemployment_duration),
         ),
     )
     score = partial + lm.score_noise * ndtri(rank_u)
     hw, hs = _offer_rounds(
-        app_w,
-        app_s,
-        score,
-        offered,
-        accept_u,
-        cells["emp"].size,
-        w.n,
-        lm.matching_rounds,
-        lm.offer_acceptance,
+        Offers(worker=app_w, slot=app_s, score=score, offered=offered, accept_u=accept_u),
+        OfferRules(
+            n_slots=cells["emp"].size,
+            n_workers=w.n,
+            rounds=lm.matching_rounds,
+            acceptance=lm.offer_acceptance,
+        ),
     )
     return hw, hs

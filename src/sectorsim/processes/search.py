@@ -10,7 +10,7 @@ Writes: flows.searching_unemployed. Sources: see ``sectorsim.processes.matching`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -22,35 +22,48 @@ if TYPE_CHECKING:
     from sectorsim.model import SectorModel
 
 
+class SearchWorkers(NamedTuple):
+    """The worker columns the search pass reads."""
+
+    key: NDArray[np.int64]
+    program: NDArray[np.int16]
+    employer: NDArray[np.int32]
+    group: NDArray[np.int8]
+
+
+class SearchParams(NamedTuple):
+    """Search rates and the stream bases of the search pass."""
+
+    on_the_job: float  # on_the_job_search: monthly probability an employed worker searches
+    apps_unemployed: float  # applications_per_month
+    apps_employed: float  # on_the_job_applications
+    search_base: np.uint64  # stream "search.on_the_job"
+    count_base: np.uint64  # stream "search.applications"
+
+
 @njit(cache=True, nogil=True)
 def _search(
-    workers: tuple,
-    group_network: NDArray[np.float64],
-    on_the_job: float,
-    apps_unemployed: float,
-    apps_employed: float,
-    search_base: np.uint64,
-    count_base: np.uint64,
+    workers: SearchWorkers, group_network: NDArray[np.float64], params: SearchParams
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
     """Compiled pass over workers: this month's searchers and their application counts.
 
     Returns searcher rows (ascending), application counts, and the number of unemployed searchers
     (those sending none included).
     """
-    key, program, employer, group = workers
+    key = workers.key
     rows = np.empty(key.size, np.int64)
     counts = np.empty(key.size, np.int64)
     n_out = n_unemployed = 0
     for i in range(key.size):  # loop: workers, one pass (compiled)
-        if program[i] >= 0:
+        if workers.program[i] >= 0:
             continue
-        unemployed = employer[i] < 0
+        unemployed = workers.employer[i] < 0
         if unemployed:
             n_unemployed += 1
-        elif not key_uniform(key[i], search_base) < on_the_job:
+        elif not key_uniform(key[i], params.search_base) < params.on_the_job:
             continue
-        base = apps_unemployed if unemployed else apps_employed
-        n = rounded(base * group_network[group[i]], key_uniform(key[i], count_base))
+        base = params.apps_unemployed if unemployed else params.apps_employed
+        n = rounded(base * group_network[workers.group[i]], key_uniform(key[i], params.count_base))
         if n > 0:
             rows[n_out] = i
             counts[n_out] = n
@@ -62,27 +75,44 @@ def searchers(model: SectorModel) -> tuple[np.ndarray, np.ndarray]:
     """Rows of this month's searchers (ascending) and how many applications each sends."""
     w, lm = model.workers, model.labor
     rows, counts, n_unemployed = _search(
-        (w.key, w.program, w.employer, w.group),
+        SearchWorkers(key=w.key, program=w.program, employer=w.employer, group=w.group),
         model.group_network,
-        float(lm.on_the_job_search),
-        float(lm.applications_per_month),
-        float(lm.on_the_job_applications),
-        model.streams.base("search.on_the_job", model.month),
-        model.streams.base("search.applications", model.month),
+        SearchParams(
+            on_the_job=float(lm.on_the_job_search),
+            apps_unemployed=float(lm.applications_per_month),
+            apps_employed=float(lm.on_the_job_applications),
+            search_base=model.streams.base("search.on_the_job", model.month),
+            count_base=model.streams.base("search.applications", model.month),
+        ),
     )
     model.flows.searching_unemployed = n_unemployed
     return rows, counts
 
 
+class ProfileWorkers(NamedTuple):
+    """The worker columns that decide a searcher's profile."""
+
+    area: NDArray[np.int16]
+    employer: NDArray[np.int32]
+    wage: NDArray[np.float32]
+    credential: NDArray[np.int8]
+    firm_sector: NDArray[np.int8]
+    firm_level: NDArray[np.int8]
+
+
 @njit(cache=True, nogil=True)
 def _profile_keys(
     rows: NDArray[np.int64],
-    workers: tuple,
+    workers: ProfileWorkers,
     threshold: NDArray[np.float64],
     base: int,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Each searcher's profile key, credential levels (firm-specific folded in) and wage band."""
-    area, employer, wage, credential, firm_sector, firm_level = workers
+    """Each searcher's profile key, credential levels (firm-specific folded in) and wage band.
+
+    ``rows`` are the searchers' worker rows, ``threshold`` the sorted wage bands and ``base`` the
+    base in which credential levels are written as digits of the key.
+    """
+    credential, firm_sector, firm_level = workers.credential, workers.firm_sector, workers.firm_level
     n_sectors = credential.shape[1]
     key = np.empty(rows.size, np.int64)
     level = np.empty((rows.size, n_sectors), np.int64)
@@ -98,9 +128,9 @@ def _profile_keys(
             level[i, s] = lv
             code += lv * scale
             scale *= base
-        if employer[r] >= 0:
-            band[i] = np.searchsorted(threshold, np.float64(wage[r]), side="right")
-        key[i] = (np.int64(area[r]) * scale + code) * (threshold.size + 1) + band[i]
+        if workers.employer[r] >= 0:
+            band[i] = np.searchsorted(threshold, np.float64(workers.wage[r]), side="right")
+        key[i] = (np.int64(workers.area[r]) * scale + code) * (threshold.size + 1) + band[i]
     return key, level, band
 
 
@@ -125,40 +155,67 @@ def profiles(model: SectorModel, cells: dict, idx: np.ndarray) -> tuple[np.ndarr
     base = cells["level_base"]
     cell_threshold, threshold = cells["threshold"], cells["bands"]
     key, level, band = _profile_keys(
-        idx, (w.area, w.employer, w.wage, w.credential, w.firm_sector, w.firm_level), threshold, base
+        idx,
+        ProfileWorkers(
+            area=w.area,
+            employer=w.employer,
+            wage=w.wage,
+            credential=w.credential,
+            firm_sector=w.firm_sector,
+            firm_level=w.firm_level,
+        ),
+        threshold,
+        base,
     )
     uniq, inverse = _group(key, cells["profile_space"])
     # any member represents its profile: members share area, credentials and band by construction
     first = np.empty(uniq.size, np.int64)
     first[inverse] = np.arange(key.size)
     cum = _cumulative_weights(
-        w.area[idx[first]],
-        level[first],
-        band[first],
+        Profiles(area=w.area[idx[first]], level=level[first], band=band[first]),
         model.reach,
-        (cells["area"], cells["sector"], cells["required"], cell_threshold),
+        CellRules(
+            area=cells["area"],
+            sector=cells["sector"],
+            required=cells["required"],
+            threshold=cell_threshold,
+            appeal=cells["count"] * cells["appeal"],
+        ),
         threshold,
-        cells["count"] * cells["appeal"],
     )
     return cum, inverse
 
 
+class Profiles(NamedTuple):
+    """Distinct searcher profiles: area, credential level by sector, wage band (0: not employed)."""
+
+    area: NDArray[np.int16]
+    level: NDArray[np.int64]
+    band: NDArray[np.int64]
+
+
+class CellRules(NamedTuple):
+    """What decides a cell's weight: its area, sector, required credential, wage threshold, appeal."""
+
+    area: NDArray[np.int64]
+    sector: NDArray[np.int64]
+    required: NDArray[np.int8]
+    threshold: NDArray[np.float64]  # an on-the-job searcher's band must lie below it
+    appeal: NDArray[np.float64]  # open positions x (wage / median wage) ** wage_preference
+
+
 @njit(cache=True, nogil=True)
 def _cumulative_weights(
-    area: NDArray[np.int16],
-    level: NDArray[np.int64],
-    band: NDArray[np.int64],
-    reach: NDArray[np.bool_],
-    cells: tuple,
-    bands: NDArray[np.float64],
-    appeal: NDArray[np.float64],
+    profiles: Profiles, reach: NDArray[np.bool_], cells: CellRules, bands: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """Each profile's cumulative cell weights (profiles x cells).
 
     A cell adds its appeal where the profile can commute to it, believes it qualifies, and (for an
     on-the-job searcher) the cell can pay more than the profile's wage band; otherwise nothing.
     """
-    c_area, c_sector, c_required, c_threshold = cells
+    area, level, band = profiles.area, profiles.level, profiles.band
+    c_area, c_sector, c_required, c_threshold = cells.area, cells.sector, cells.required, cells.threshold
+    appeal = cells.appeal
     cum = np.empty((area.size, c_area.size), np.float64)
     for p in range(area.size):  # loop: profiles (compiled)
         floor = bands[band[p] - 1] if band[p] > 0 else -np.inf
@@ -178,25 +235,43 @@ def _cumulative_weights(
 GUIDE = 64
 
 
+class Searchers(NamedTuple):
+    """Searchers who send applications: row (ascending), key, profile, application count."""
+
+    row: NDArray[np.int64]
+    key: NDArray[np.int64]
+    profile: NDArray[np.int64]
+    n_apps: NDArray[np.int64]
+
+
+class DrawBases(NamedTuple):
+    """Stream bases of application ``k``'s cell draw and vacancy draw, one per call index ``k``."""
+
+    apply: NDArray[np.uint64]  # stream "search.apply"
+    vacancy: NDArray[np.uint64]  # stream "search.vacancy"
+
+
+class VacancyCells(NamedTuple):
+    """Each cell's open slots: how many, and the index of its first slot."""
+
+    n_open: NDArray[np.int64]
+    first_slot: NDArray[np.int64]
+
+
 @njit(cache=True, nogil=True)
 def _draw_applications(
-    flat: NDArray[np.float64],
-    prof: NDArray[np.int64],
-    rows: NDArray[np.int64],
-    keys: NDArray[np.int64],
-    n_apps: NDArray[np.int64],
-    apply_base: NDArray[np.uint64],
-    vacancy_base: NDArray[np.uint64],
-    count: NDArray[np.int64],
-    start: NDArray[np.int64],
+    flat: NDArray[np.float64], searchers: Searchers, bases: DrawBases, cells: VacancyCells
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Compiled application draws: (worker rows, slots), deduplicated, sorted by (row, slot).
 
-    Searcher ``i`` (row ``rows[i]``, ascending; profile ``prof[i]``) sends ``n_apps[i]``
-    applications. ``flat[p]`` is profile ``p``'s normalized cumulative cell weights plus ``p``. For
-    application ``k`` the cell is the first whose ``flat`` value reaches ``p + u``, with ``u``
-    hashed from ``apply_base[k]``; the slot is uniform in the cell, hashed from ``vacancy_base[k]``.
+    Searcher ``i`` (row ``searchers.row[i]``, ascending; profile ``p = searchers.profile[i]``) sends
+    ``searchers.n_apps[i]`` applications. ``flat[p]`` is profile ``p``'s normalized cumulative cell
+    weights plus ``p``. For application ``k`` the cell is the first whose ``flat`` value reaches
+    ``p + u``, with ``u`` hashed from ``bases.apply[k]``; the slot is uniform in the cell, hashed
+    from ``bases.vacancy[k]``.
     """
+    rows, keys, prof, n_apps = searchers.row, searchers.key, searchers.profile, searchers.n_apps
+    apply_base, vacancy_base, count, start = bases.apply, bases.vacancy, cells.n_open, cells.first_slot
     n_prof, n_cells = flat.shape
     # guide table: guide[p, g] is the first cell whose flat value reaches p + g / GUIDE. Since
     # g / GUIDE <= u, the search for p + u can start there and give the same cell as a binary search.
@@ -260,12 +335,12 @@ def applications(
     vacancy_base = np.array([streams.base("search.vacancy", month, k) for k in calls])  # loop: calls
     return _draw_applications(
         flat,
-        prof.astype(np.int64),
-        idx.astype(np.int64),
-        model.workers.key[idx],
-        n_apps.astype(np.int64),
-        apply_base,
-        vacancy_base,
-        cells["count"],
-        cells["start"],
+        Searchers(
+            row=idx.astype(np.int64),
+            key=model.workers.key[idx],
+            profile=prof.astype(np.int64),
+            n_apps=n_apps.astype(np.int64),
+        ),
+        DrawBases(apply=apply_base, vacancy=vacancy_base),
+        VacancyCells(n_open=cells["count"], first_slot=cells["start"]),
     )

@@ -20,7 +20,7 @@ shaped on the well-documented decline of separation hazards with tenure (Farber 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -58,36 +58,61 @@ def employer_factors(model: SectorModel) -> np.ndarray:
     )
 
 
+class SeparationWorkers(NamedTuple):
+    """The worker columns the separation draw reads."""
+
+    key: NDArray[np.int64]
+    employer: NDArray[np.int32]
+    rung: NDArray[np.int8]
+    tenure: NDArray[np.int16]
+    match: NDArray[np.float32]
+    barrier: NDArray[np.bool_]
+    support_left: NDArray[np.int16]
+    support_strength: NDArray[np.float32]
+
+
+class HazardFactors(NamedTuple):
+    """Factors of the monthly quit hazard: by employer row, by rung, by tenure (0-240 months)."""
+
+    employer: NDArray[np.float64]
+    rung: NDArray[np.float64]
+    tenure: NDArray[np.float64]
+
+
+class SeparationParams(NamedTuple):
+    """Scalars of the separation draw: match effect, barrier shock rate, and the two stream bases."""
+
+    match_effect: np.float32
+    shock_rate: np.float32  # barrier_shock_rate
+    quit_base: np.uint64  # stream "separation"
+    shock_base: np.uint64  # stream "separation.barrier"
+
+
 @njit(cache=True, nogil=True)
 def _draw(
-    workers: tuple,
-    employer_factor: NDArray[np.float64],
-    rung_factor: NDArray[np.float64],
-    tenure_factor: NDArray[np.float64],
-    match_effect: np.float32,
-    shock_rate: np.float32,
-    quit_base: np.uint64,
-    shock_base: np.uint64,
+    workers: SeparationWorkers, factors: HazardFactors, params: SeparationParams
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Rows that quit or are discharged, and rows hit by a barrier shock (and did not quit)."""
-    key, employer, rung, tenure, match, barrier, support_left, support_strength = workers
-    quits = np.empty(employer.size, np.int64)
-    shocks = np.empty(employer.size, np.int64)
+    n = workers.employer.size
+    quits = np.empty(n, np.int64)
+    shocks = np.empty(n, np.int64)
     n_quit = n_shock = 0
     one, two = np.float32(1.0), np.float32(2.0)
-    for i in range(employer.size):  # loop: workers, one pass (compiled)
-        j = employer[i]
+    for i in range(n):  # loop: workers, one pass (compiled)
+        j = workers.employer[i]
         if j < 0:
             continue
-        p = employer_factor[j] * rung_factor[rung[i]] * tenure_factor[min(tenure[i], 240)]
-        p *= np.float64(one + match_effect * (one - two * match[i]))
-        if key_uniform(key[i], quit_base) < min(p, 1.0):
+        p = factors.employer[j] * factors.rung[workers.rung[i]] * factors.tenure[min(workers.tenure[i], 240)]
+        p *= np.float64(one + params.match_effect * (one - two * workers.match[i]))
+        if key_uniform(workers.key[i], params.quit_base) < min(p, 1.0):
             quits[n_quit] = i
             n_quit += 1
             continue
-        if barrier[i]:
-            supported = support_strength[i] if support_left[i] > 0 else np.float32(0.0)
-            if key_uniform(key[i], shock_base) < np.float64(shock_rate * (one - supported)):
+        if workers.barrier[i]:
+            supported = workers.support_strength[i] if workers.support_left[i] > 0 else np.float32(0.0)
+            if key_uniform(workers.key[i], params.shock_base) < np.float64(
+                params.shock_rate * (one - supported)
+            ):
                 shocks[n_shock] = i
                 n_shock += 1
     return quits[:n_quit], shocks[:n_shock]
@@ -99,14 +124,23 @@ def step(model: SectorModel) -> None:
     rung_factor = (1.0 - lm.rung_separation_decline) ** np.arange(model.n_rungs, dtype=np.float64)
     tenure_factor = 1.0 + (lm.new_hire_multiplier - 1.0) * np.exp(-np.arange(241) / lm.tenure_months_scale)
     quits, shocks = _draw(
-        (w.key, w.employer, w.rung, w.tenure, w.match, w.barrier, w.support_left, w.support_strength),
-        employer_factors(model),
-        rung_factor,
-        tenure_factor,
-        np.float32(lm.match_effect),
-        np.float32(lm.barrier_shock_rate),
-        model.streams.base("separation", model.month),
-        model.streams.base("separation.barrier", model.month),
+        SeparationWorkers(
+            key=w.key,
+            employer=w.employer,
+            rung=w.rung,
+            tenure=w.tenure,
+            match=w.match,
+            barrier=w.barrier,
+            support_left=w.support_left,
+            support_strength=w.support_strength,
+        ),
+        HazardFactors(employer=employer_factors(model), rung=rung_factor, tenure=tenure_factor),
+        SeparationParams(
+            match_effect=np.float32(lm.match_effect),
+            shock_rate=np.float32(lm.barrier_shock_rate),
+            quit_base=model.streams.base("separation", model.month),
+            shock_base=model.streams.base("separation.barrier", model.month),
+        ),
     )
     separate(model, quits, "quit")
     separate(model, shocks, "barrier")

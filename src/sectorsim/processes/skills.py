@@ -7,7 +7,7 @@ Sources: erosion after six months out of work, assumption informed by the scarri
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -17,30 +17,41 @@ if TYPE_CHECKING:
     from sectorsim.model import SectorModel
 
 
+class SkillWorkers(NamedTuple):
+    """The worker columns skill change reads (``skill`` is changed in place)."""
+
+    skill: NDArray[np.float32]
+    employer: NDArray[np.int32]
+    unemployed_months: NDArray[np.int16]
+
+
+class SkillParams(NamedTuple):
+    """Monthly skill change: loss after ``loss_after`` months out of work, gain on the job (sd)."""
+
+    loss_after: int
+    loss: np.float32
+    gain: np.float32
+
+
 @njit(cache=True, nogil=True)
-def _change(
-    skill: NDArray[np.float32],
-    employer: NDArray[np.int32],
-    unemployed_months: NDArray[np.int16],
-    loss_after: int,
-    loss: np.float32,
-    gain: np.float32,
-) -> None:
+def _change(workers: SkillWorkers, params: SkillParams) -> None:
+    """Add ``gain`` to employed workers' skill; take ``loss`` from those out of work > ``loss_after``."""
+    skill = workers.skill
     for i in range(skill.size):  # loop: workers, one pass (compiled)
-        if employer[i] >= 0:
-            skill[i] += gain
-        elif unemployed_months[i] > loss_after:
-            skill[i] -= loss
+        if workers.employer[i] >= 0:
+            skill[i] += params.gain
+        elif workers.unemployed_months[i] > params.loss_after:
+            skill[i] -= params.loss
 
 
 def step(model: SectorModel) -> None:
     """Apply this month's skill loss and gain."""
     w, lm = model.workers, model.labor
     _change(
-        w.skill,
-        w.employer,
-        w.unemployed_months,
-        lm.skill_loss_after,
-        np.float32(lm.skill_loss_per_month),
-        np.float32(lm.skill_gain_per_year / 12.0),
+        SkillWorkers(skill=w.skill, employer=w.employer, unemployed_months=w.unemployed_months),
+        SkillParams(
+            loss_after=lm.skill_loss_after,
+            loss=np.float32(lm.skill_loss_per_month),
+            gain=np.float32(lm.skill_gain_per_year / 12.0),
+        ),
     )
