@@ -1,20 +1,72 @@
-"""The compiled kernels agree exactly with plain numpy versions of the same rules, and stay in bounds.
+"""Every compiled kernel agrees exactly with a plain numpy version of the same rule, and stays in bounds.
 
-The numpy references below are the implementations the kernels (and the partial invitation sort)
-replaced; each comparison is bit-for-bit on random inputs, and a companion check shows a changed
-rule is caught. A slow test reruns whole scenarios with numba's bounds checking on.
+Each reference below is the kernel's rule written with whole-array numpy (loops over offer rounds or
+application indices at most), independent of numba: its random numbers come from a numpy SplitMix64
+(:func:`_key_u`, :func:`_pair_u`), itself checked against the stream kernels. Each comparison is bit
+for bit (same dtype, same bytes) on seeded random inputs of several sizes, including empty tables and
+edge cases (every worker unemployed, every worker in training, no vacancies, no applications). Each
+test has a companion check: the reference with one rule changed (``mutant=True``) disagrees with the
+kernel, so the comparison can fail. :func:`test_every_kernel_has_a_reference` lists the kernels, so a
+new kernel without a reference fails the suite. A slow test reruns whole scenarios with numba's
+bounds checking on. Scalar helpers (``fmix``, ``unit``, ``key_uniform``, ``pair_uniform``,
+``rounded``, ``recognized``, ``wage_at``) are checked through the kernels that call them, and the
+last two also through numba ufuncs over edge values.
 """
 
 from __future__ import annotations
 
+import importlib
+from types import SimpleNamespace
+
+import numba
 import numpy as np
 import pytest
 
-from sectorsim.processes.offers import OfferRules, Offers, _offer_rounds
-from sectorsim.processes.search import DrawBases, Searchers, VacancyCells, _draw_applications
+from sectorsim.outcomes import TallyEmployers, TallyWorkers, _tally
+from sectorsim.processes.advancement import (
+    PromotionLadders,
+    PromotionParams,
+    PromotionWorkers,
+    _candidates,
+    recognized,
+)
+from sectorsim.processes.earnings import PayEmployers, PayParams, PayWorkers, _month, wage_at
+from sectorsim.processes.matching import _slots
+from sectorsim.processes.offers import (
+    Applications,
+    OfferRules,
+    Offers,
+    ScreenBases,
+    ScreenEmployers,
+    ScreenParams,
+    ScreenWorkers,
+    Slots,
+    _offer_rounds,
+    _screen,
+)
+from sectorsim.processes.search import (
+    CellRules,
+    DrawBases,
+    Profiles,
+    ProfileWorkers,
+    Searchers,
+    SearchParams,
+    SearchWorkers,
+    VacancyCells,
+    _cumulative_weights,
+    _draw_applications,
+    _profile_keys,
+    _search,
+)
+from sectorsim.processes.separations import HazardFactors, SeparationParams, SeparationWorkers, _draw
+from sectorsim.processes.skills import SkillParams, SkillWorkers, _change
+from sectorsim.state import _count_jobs
 from sectorsim.streams import Streams, stream_id
 
 _M1, _M2, _G, _P = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93
+
+# ---------------------------------------------------------------------------------------------------
+# helpers: numpy SplitMix64, bit-for-bit comparison, a random worker and employer table
 
 
 def _fmix_np(x: np.ndarray) -> np.ndarray:
@@ -29,32 +81,679 @@ def _unit_np(bits: np.ndarray) -> np.ndarray:
     return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
 
-def test_stream_kernels_match_numpy_splitmix():
+def _key_u(keys: np.ndarray, base: np.uint64) -> np.ndarray:
+    """The stream uniform of each key for a (seed, stream, month, call) base."""
+    return _unit_np(_fmix_np(np.asarray(keys).astype(np.uint64) * np.uint64(_G) + np.uint64(base)))
+
+
+def _pair_u(keys_a: np.ndarray, keys_b: np.ndarray, base: np.uint64) -> np.ndarray:
+    """The stream uniform of each pair of keys."""
+    a = _fmix_np(np.asarray(keys_a).astype(np.uint64) * np.uint64(_G) + np.uint64(base))
+    return _unit_np(_fmix_np(a ^ (np.asarray(keys_b).astype(np.uint64) * np.uint64(_P))))
+
+
+def _same(got, want) -> bool:
+    """Bit-for-bit equality of two results (arrays: same dtype, shape and bytes; or tuples of them)."""
+    if isinstance(got, tuple):
+        return len(got) == len(want) and all(_same(g, w) for g, w in zip(got, want, strict=True))
+    a, b = np.asarray(got), np.asarray(want)
+    if a.ndim == 0 and b.ndim == 0 and a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        return int(a) == int(b)  # scalar counts: numba returns Python ints
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+N_E, N_S, N_R, N_G, N_A = 40, 3, 4, 3, 3
+
+#: (seed, workers, variant): sizes from empty to a few thousand, and the edge cases.
+CASES = [
+    (0, 0, "mixed"),
+    (1, 1, "mixed"),
+    (2, 60, "mixed"),
+    (3, 3000, "mixed"),
+    (4, 500, "unemployed"),
+    (5, 300, "training"),
+]
+BIG = 3  # the seed of the case on which companion checks run
+
+
+def _world(seed: int, n: int, variant: str = "mixed") -> SimpleNamespace:
+    """Random worker and employer tables and ladders with the model's dtypes and invariants.
+
+    ``variant``: "mixed", "unemployed" (nobody holds a job) or "training" (everybody is a trainee).
+    """
+    g = np.random.default_rng(seed)
+    n_rungs = g.integers(2, N_R + 1, N_S).astype(np.int64)
+    n_rungs[0] = N_R
+    ladder_wage = np.sort(g.uniform(1800, 6500, (N_S, N_R)), axis=1)
+    required = np.sort(g.integers(0, 4, (N_S, N_R)), axis=1).astype(np.int8)
+    e_sector = g.integers(0, N_S, N_E).astype(np.int8)
+    e = SimpleNamespace(
+        key=(10_000_019 + g.permutation(N_E) * 104_729).astype(np.int64),
+        sector=e_sector,
+        area=g.integers(0, N_A, N_E).astype(np.int16),
+        premium=np.where(g.random(N_E) < 0.1, -0.85, g.normal(0, 0.15, N_E)).astype(np.float32),
+        commitment=g.integers(-1, 3, N_E).astype(np.int16),
+        referral_bonus=g.choice([0.0, 0.5, 1.25], N_E).astype(np.float32),
+        engaged=g.random(N_E) < 0.3,
+    )
+    employed = g.random(n) < 0.7 if variant != "unemployed" else np.zeros(n, bool)
+    employer = np.where(employed, g.integers(0, N_E, n), -1).astype(np.int32)
+    top = n_rungs[e_sector[np.maximum(employer, 0)]]
+    rung = np.where(employed, g.integers(0, 1 << 30, n) % top, -1).astype(np.int8)
+    program = np.where(g.random(n) < 0.15, g.integers(0, 3, n), -1).astype(np.int16)
+    if variant == "training":
+        program[:] = g.integers(0, 3, n)
+    w = SimpleNamespace(
+        n=n,
+        key=(7 + g.permutation(n) * 7_919).astype(np.int64),
+        employer=employer,
+        rung=rung,
+        tenure=g.integers(0, 300, n).astype(np.int16),
+        unemployed_months=g.integers(0, 40, n).astype(np.int16),
+        match=g.random(n).astype(np.float32),
+        skill=g.normal(0, 1.6, n).astype(np.float32),
+        wage=np.where(employed, g.uniform(1500, 6000, n), 0.0).astype(np.float32),
+        earnings=g.uniform(0, 5000, n).astype(np.float32),
+        window_earnings=g.uniform(0, 1e5, n),
+        window_employed=g.integers(0, 50, n).astype(np.int32),
+        credential=g.integers(0, 4, (n, N_S)).astype(np.int8),
+        firm_sector=g.integers(-1, N_S, n).astype(np.int8),
+        firm_employer=np.where(g.random(n) < 0.5, employer, g.integers(-1, N_E, n)).astype(np.int32),
+        firm_level=g.integers(0, 5, n).astype(np.int8),
+        group=g.integers(0, N_G, n).astype(np.int8),
+        area=g.integers(0, N_A, n).astype(np.int16),
+        pipeline=g.integers(-1, 3, n).astype(np.int16),
+        hiring_credit=np.where(g.random(n) < 0.3, g.choice([0.5, 1.0], n), 0.0).astype(np.float32),
+        program=program,
+        barrier=g.random(n) < 0.3,
+        support_left=g.integers(0, 4, n).astype(np.int16),
+        support_strength=g.random(n).astype(np.float32),
+    )
+    return SimpleNamespace(w=w, e=e, ladder_wage=ladder_wage, required=required, n_rungs=n_rungs, rng=g)
+
+
+def _copy(ns: SimpleNamespace) -> SimpleNamespace:
+    return SimpleNamespace(**{k: v.copy() if isinstance(v, np.ndarray) else v for k, v in vars(ns).items()})
+
+
+# ---------------------------------------------------------------------------------------------------
+# streams: fmix, unit, key_uniform, pair_uniform (through _uniform_kernel and _pair_kernel), rounded
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        np.arange(0, 50_000, 7, dtype=np.int64),
+        np.empty(0, np.int64),
+        np.array([0, 1, 2**31, 2**62, 2**63 - 1], np.int64),
+    ],
+    ids=["many", "empty", "extremes"],
+)
+def test_stream_kernels_match_numpy_splitmix(keys):
     s = Streams(12345)
-    keys = np.arange(0, 50_000, 7, dtype=np.int64)
     other = keys[::-1].copy()
     bits = _fmix_np(keys.astype(np.uint64) * np.uint64(_G) + s.base("x", 4, 2))
-    assert np.array_equal(s.uniform("x", 4, keys, call=2), _unit_np(bits))
+    assert _same(s.uniform("x", 4, keys, call=2), _unit_np(bits))
     pair = _unit_np(_fmix_np(bits ^ (other.astype(np.uint64) * np.uint64(_P))))
-    assert np.array_equal(s.uniform_pair("x", 4, keys, other, call=2), pair)
+    assert _same(s.uniform_pair("x", 4, keys, other, call=2), pair)
+    assert _same(s.uniform_pair("x", 4, keys, other, call=2), _pair_u(keys, other, s.base("x", 4, 2)))
     assert stream_id("x") != stream_id("y")
-    # the reference is sensitive: another call index gives other numbers
-    assert not np.array_equal(s.uniform("x", 4, keys, call=3), _unit_np(bits))
+    if keys.size:
+        # the reference is sensitive: another call index gives other numbers
+        assert not np.array_equal(s.uniform("x", 4, keys, call=3), _unit_np(bits))
+        # and the pair draw is not symmetric in its keys
+        assert not np.array_equal(s.uniform_pair("x", 4, other, keys, call=2), pair)
 
 
-def _rounds_np(app_w, app_s, score, offered, accept_u, n_workers, n_slots, rounds, acceptance):
+def _rounded_np(expected: np.ndarray, u: np.ndarray, mutant: bool = False) -> np.ndarray:
+    """Floor of the (non-negative) expected count, plus one when ``u`` < the remainder."""
+    e = np.maximum(expected, 0.0)
+    if mutant:  # changed rule: plain rounding to the nearest integer
+        return np.round(e).astype(np.int64)
+    base = np.floor(e)
+    return base.astype(np.int64) + (u < e - base)
+
+
+@pytest.mark.parametrize(("seed", "n"), [(0, 0), (1, 1), (2, 5000)])
+def test_round_kernel_matches_numpy_rounding(seed, n):
+    g = np.random.default_rng(seed)
+    keys = g.permutation(n).astype(np.int64) * 31 + 5
+    expected = g.choice([-1.5, 0.0, 2.0, 0.3, 1e6 + 0.5], n) + np.where(g.random(n) < 0.5, g.random(n), 0)
+    s = Streams(seed)
+    got = s.round_counts("r", 6, keys, expected)
+    u = _key_u(keys, s.base("r", 6))
+    assert _same(got, _rounded_np(expected, u))
+    if n > 1000:
+        assert not _same(got, _rounded_np(expected, u, mutant=True))
+
+
+# ---------------------------------------------------------------------------------------------------
+# state._count_jobs
+
+
+def _count_jobs_np(employer, rung, n_employers, n_rungs, mutant=False):
+    """Workers by (employer, rung), the unemployed left out."""
+    m = employer >= 0
+    if mutant:  # changed rule: rung-major layout
+        flat = rung[m].astype(np.int64) * n_employers + employer[m]
+    else:
+        flat = employer[m].astype(np.int64) * n_rungs + rung[m]
+    return np.bincount(flat, minlength=n_employers * n_rungs).reshape(n_employers, n_rungs)
+
+
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_count_jobs_matches_bincount(seed, n, variant):
+    w = _world(seed, n, variant).w
+    got = _count_jobs(w.employer, w.rung, N_E, N_R)
+    assert _same(got, _count_jobs_np(w.employer, w.rung, N_E, N_R))
+    if seed == BIG:
+        assert got.sum() > 0 and not _same(got, _count_jobs_np(w.employer, w.rung, N_E, N_R, mutant=True))
+
+
+# ---------------------------------------------------------------------------------------------------
+# outcomes._tally
+
+
+def _tally_np(w, e, n_groups, n_sectors, mutant=False):
+    emp = w.employer >= 0
+    training = w.program >= 0
+    jobs = w.employer[emp]
+    jobless_trainees = (~emp & training).sum() if not mutant else training.sum()  # mutant: all trainees
+    return (
+        int(emp.sum()),
+        int(training.sum()),
+        int(jobless_trainees),
+        int(e.engaged[jobs].sum()),
+        np.bincount(w.group, weights=w.earnings.astype(np.float64), minlength=n_groups).astype(
+            np.float64
+        ),  # sums in row order
+        np.bincount(w.group[emp], minlength=n_groups).astype(np.float64),
+        np.bincount(w.group, minlength=n_groups).astype(np.int64),
+        np.bincount(e.sector[jobs], minlength=n_sectors).astype(np.int64),
+    )
+
+
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_tally_matches_numpy_counts(seed, n, variant):
+    world = _world(seed, n, variant)
+    w, e = world.w, world.e
+    got = _tally(
+        TallyWorkers(employer=w.employer, program=w.program, group=w.group, earnings=w.earnings),
+        TallyEmployers(sector=e.sector, engaged=e.engaged),
+        N_G,
+        N_S,
+    )
+    assert _same(got, _tally_np(w, e, N_G, N_S))
+    if seed == BIG:
+        assert not _same(got, _tally_np(w, e, N_G, N_S, mutant=True))
+
+
+# ---------------------------------------------------------------------------------------------------
+# advancement: recognized and _candidates
+
+
+def _recognized_np(portable, firm_sector, firm_employer, firm_level, sector, employer, outside, mutant=False):
+    """A firm credential counts at its issuer, or elsewhere when recognized, if above the portable one."""
+    where = (firm_employer == employer) if mutant else ((firm_employer == employer) | outside)
+    return np.where((firm_sector == sector) & where & (firm_level > portable), firm_level, portable)
+
+
+@numba.vectorize(["int64(int8, int8, int32, int8, int8, int64, boolean)"], cache=False)
+def _recognized_ufunc(portable, firm_sector, firm_employer, firm_level, sector, employer, outside):
+    return recognized(portable, firm_sector, firm_employer, firm_level, sector, employer, outside)
+
+
+def test_recognized_matches_numpy_where():
+    g = np.random.default_rng(8)
+    n = 4000
+    args = (
+        g.integers(0, 4, n).astype(np.int8),
+        g.integers(-1, 3, n).astype(np.int8),
+        g.integers(-1, 4, n).astype(np.int32),
+        g.integers(0, 5, n).astype(np.int8),
+        g.integers(0, 3, n).astype(np.int8),
+        g.integers(0, 4, n).astype(np.int64),
+        g.random(n) < 0.5,
+    )
+    got = _recognized_ufunc(*args)
+    assert _same(got, _recognized_np(*args).astype(np.int64))
+    assert not _same(got, _recognized_np(*args, mutant=True).astype(np.int64))
+
+
+def _candidates_np(w, e_sector, n_rungs, required, min_tenure, rate, base, mutant=False):
+    """Employed, tenured enough, drawn, with a next rung whose requirement the credential meets."""
+    tenured = w.tenure > min_tenure if mutant else w.tenure >= min_tenure
+    i = np.flatnonzero((w.employer >= 0) & tenured & (_key_u(w.key, base) < rate))
+    j = w.employer[i]
+    s = e_sector[j].astype(np.int64)
+    r = w.rung[i].astype(np.int64) + 1
+    fits = r < n_rungs[s]
+    i, j, s, r = i[fits], j[fits], s[fits], r[fits]
+    level = _recognized_np(
+        w.credential[i, s], w.firm_sector[i], w.firm_employer[i], w.firm_level[i], s, j, False
+    )
+    ok = level >= required[s, r]
+    return i[ok], r[ok]
+
+
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_promotion_candidates_match_numpy(seed, n, variant):
+    world = _world(seed, n, variant)
+    w = world.w
+    base = Streams(seed).base("promotion", 9)
+    got = _candidates(
+        PromotionWorkers(
+            key=w.key,
+            employer=w.employer,
+            tenure=w.tenure,
+            rung=w.rung,
+            credential=w.credential,
+            firm_sector=w.firm_sector,
+            firm_employer=w.firm_employer,
+            firm_level=w.firm_level,
+        ),
+        PromotionLadders(employer_sector=world.e.sector, n_rungs=world.n_rungs, required=world.required),
+        PromotionParams(min_tenure=150, rate=0.6, base=base),
+    )
+    args = (w, world.e.sector, world.n_rungs, world.required, 150, 0.6, base)
+    assert _same(got, _candidates_np(*args))
+    if seed == BIG:
+        assert got[0].size > 0 and not _same(got, _candidates_np(*args, mutant=True))
+
+
+# ---------------------------------------------------------------------------------------------------
+# earnings: wage_at and _month
+
+
+def _wage_at_np(base, premium, skill, skill_return, mutant=False):
+    """Ladder wage x (1 + premium) x (1 + skill_return x skill clipped to +-3 sd), factor at least 0.3."""
+    clip = 2.0 if mutant else 3.0
+    s = np.clip(np.asarray(skill).astype(np.float64), -clip, clip)
+    factor = (1.0 + np.asarray(premium).astype(np.float64)) * (1.0 + skill_return * s)
+    return base * np.maximum(factor, 0.3)
+
+
+@numba.vectorize(["float64(float64, float32, float32, float64)"], cache=False)
+def _wage_at_ufunc(base, premium, skill, skill_return):
+    return wage_at(base, premium, skill, skill_return)
+
+
+def test_wage_at_matches_numpy():
+    g = np.random.default_rng(9)
+    n = 5000
+    base = g.uniform(1000, 8000, n)
+    premium = np.concatenate([[-0.95, -0.7, 0.0, 0.6], g.normal(0, 0.3, n - 4)]).astype(np.float32)
+    skill = np.concatenate([[-9.0, -3.0, 3.0, 9.0], g.normal(0, 2.5, n - 4)]).astype(np.float32)
+    got = _wage_at_ufunc(base, premium, skill, 0.12)
+    assert _same(got, _wage_at_np(base, premium, skill, 0.12))
+    assert not _same(got, _wage_at_np(base, premium, skill, 0.12, mutant=True))
+
+
+def _month_np(w, e, ladder_wage, skill_return, trainee_hours, stipend, accumulate, mutant=False):
+    """New (wage, earnings, tenure, unemployed_months, window_earnings, window_employed)."""
+    emp = w.employer >= 0
+    training = w.program >= 0
+    j = np.where(emp, w.employer, 0)
+    pay = _wage_at_np(ladder_wage[e.sector[j], np.where(emp, w.rung, 0)], e.premium[j], w.skill, skill_return)
+    wage = np.where(emp, pay, 0.0).astype(np.float32)
+    keep = 1.0 if mutant else np.where(training, trainee_hours, 1.0)  # mutant: trainees keep the full wage
+    earnings = np.where(emp, wage.astype(np.float64) * keep, np.where(training, stipend, 0.0)).astype(
+        np.float32
+    )
+    window_earnings, window_employed = w.window_earnings, w.window_employed
+    if accumulate:
+        window_earnings = window_earnings + earnings.astype(np.float64)
+        window_employed = window_employed + emp
+    return wage, earnings, w.tenure + emp, w.unemployed_months + ~emp, window_earnings, window_employed
+
+
+@pytest.mark.parametrize("accumulate", [True, False])
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_pay_month_matches_numpy(seed, n, variant, accumulate):
+    world = _world(seed, n, variant)
+    w = _copy(world.w)
+    _month(
+        PayWorkers(
+            employer=w.employer,
+            rung=w.rung,
+            skill=w.skill,
+            program=w.program,
+            wage=w.wage,
+            earnings=w.earnings,
+            tenure=w.tenure,
+            unemployed_months=w.unemployed_months,
+            window_earnings=w.window_earnings,
+            window_employed=w.window_employed,
+        ),
+        PayEmployers(sector=world.e.sector, premium=world.e.premium),
+        world.ladder_wage,
+        PayParams(skill_return=0.1, trainee_hours=0.7, stipend=850.0, accumulate=accumulate),
+    )
+    got = (w.wage, w.earnings, w.tenure, w.unemployed_months, w.window_earnings, w.window_employed)
+    args = (world.w, world.e, world.ladder_wage, 0.1, 0.7, 850.0, accumulate)
+    assert _same(got, _month_np(*args))
+    if seed == BIG:
+        assert not _same(got, _month_np(*args, mutant=True))
+
+
+# ---------------------------------------------------------------------------------------------------
+# search: _search, _profile_keys, _cumulative_weights, _draw_applications
+
+
+def _search_np(
+    w, group_network, on_the_job, apps_unemployed, apps_employed, search_base, count_base, mutant=False
+):
+    """Searchers: not in training, and unemployed or drawn to search on the job; counts rounded."""
+    free = w.program < 0
+    unemployed = w.employer < 0
+    searching = free & (unemployed | (_key_u(w.key, search_base) < on_the_job))
+    base = apps_unemployed if mutant else np.where(unemployed, apps_unemployed, apps_employed)
+    n = _rounded_np(base * group_network[w.group], _key_u(w.key, count_base))
+    rows = np.flatnonzero(searching & (n > 0))
+    return rows, n[rows], int((free & unemployed).sum())
+
+
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_search_pass_matches_numpy(seed, n, variant):
+    w = _world(seed, n, variant).w
+    network = np.array([1.0, 0.55, 1.3])
+    s = Streams(seed)
+    bases = (s.base("search.on_the_job", 2), s.base("search.applications", 2))
+    got = _search(
+        SearchWorkers(key=w.key, program=w.program, employer=w.employer, group=w.group),
+        network,
+        SearchParams(
+            on_the_job=0.3, apps_unemployed=2.5, apps_employed=0.8, search_base=bases[0], count_base=bases[1]
+        ),
+    )
+    args = (w, network, 0.3, 2.5, 0.8, *bases)
+    assert _same(got, _search_np(*args))
+    if seed == BIG:
+        assert not _same(got, _search_np(*args, mutant=True))
+
+
+def _profile_keys_np(rows, w, threshold, base, mutant=False):
+    """(area, credential levels with the firm credential folded in, wage band) written as one key."""
+    cred = w.credential[rows].astype(np.int64)
+    n_sectors = cred.shape[1]
+    firm_level = w.firm_level[rows].astype(np.int64)[:, None]
+    fold = (w.firm_sector[rows][:, None] == np.arange(n_sectors)) & (firm_level > cred)
+    level = cred if mutant else np.where(fold, firm_level, cred)  # mutant: firm credential ignored
+    code = (level * base ** np.arange(n_sectors, dtype=np.int64)).sum(axis=1)
+    wage = w.wage[rows].astype(np.float64)
+    band = np.where(w.employer[rows] >= 0, np.searchsorted(threshold, wage, side="right"), 0).astype(np.int64)
+    key = (w.area[rows].astype(np.int64) * base**n_sectors + code) * (threshold.size + 1) + band
+    return key, level, band
+
+
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_profile_keys_match_numpy(seed, n, variant):
+    world = _world(seed, n, variant)
+    w = world.w
+    rows = np.flatnonzero(world.rng.random(n) < 0.6).astype(np.int64)
+    threshold = np.unique(np.round(world.ladder_wage.ravel() * 1.1, -2))
+    got = _profile_keys(
+        rows,
+        ProfileWorkers(
+            area=w.area,
+            employer=w.employer,
+            wage=w.wage,
+            credential=w.credential,
+            firm_sector=w.firm_sector,
+            firm_level=w.firm_level,
+        ),
+        threshold,
+        5,
+    )
+    assert _same(got, _profile_keys_np(rows, w, threshold, 5))
+    if seed == BIG:
+        assert not _same(got, _profile_keys_np(rows, w, threshold, 5, mutant=True))
+
+
+def _cumulative_weights_np(profiles, reach, cells, bands, mutant=False):
+    """Cumulative sum over cells of the appeal of cells within reach, qualified for, paying enough."""
+    floor = np.where(profiles.band > 0, bands[np.maximum(profiles.band - 1, 0)], -np.inf)
+    pays = cells.threshold[None, :] >= floor[:, None] if mutant else cells.threshold[None, :] > floor[:, None]
+    ok = (
+        reach[profiles.area[:, None], cells.area[None, :]]
+        & (profiles.level[:, cells.sector] >= cells.required[None, :])
+        & pays
+    )
+    return np.cumsum(np.where(ok, cells.appeal[None, :], 0.0), axis=1)
+
+
+@pytest.mark.parametrize(("seed", "n_prof"), [(0, 0), (1, 1), (2, 40), (3, 400)])
+def test_cumulative_weights_match_numpy_cumsum(seed, n_prof):
+    g = np.random.default_rng(seed)
+    n_cells = N_A * N_S * N_R
+    cell = np.arange(n_cells)
+    threshold = g.choice([2000.0, 2600.0, 3100.0, 4000.0], n_cells)
+    bands = np.unique(threshold)
+    cells = CellRules(
+        area=cell // (N_S * N_R),
+        sector=(cell // N_R) % N_S,
+        required=g.integers(0, 4, n_cells).astype(np.int8),
+        threshold=threshold,
+        appeal=g.integers(0, 4, n_cells) * g.uniform(0.5, 2.0, n_cells),
+    )
+    profiles = Profiles(
+        area=g.integers(0, N_A, n_prof).astype(np.int16),
+        level=g.integers(0, 5, (n_prof, N_S)).astype(np.int64),
+        band=g.integers(0, bands.size + 1, n_prof).astype(np.int64),
+    )
+    reach = g.random((N_A, N_A)) < 0.6
+    reach[np.arange(N_A), np.arange(N_A)] = True
+    got = _cumulative_weights(profiles, reach, cells, bands)
+    assert _same(got, _cumulative_weights_np(profiles, reach, cells, bands))
+    if n_prof >= 40:
+        assert not _same(got, _cumulative_weights_np(profiles, reach, cells, bands, mutant=True))
+
+
+def _applications_np(flat, searchers, bases, cells, mutant=False):
+    """For application ``k``: the cell by a flat searchsorted of ``p + u``, a slot uniform in it."""
+    n_cells = flat.shape[1]
+    out_w, out_s = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    for k in range(bases.apply.size):  # loop: application index
+        sending = np.flatnonzero(searchers.n_apps > k)
+        key, p = searchers.key[sending], searchers.profile[sending]
+        u = _key_u(key, bases.apply[k])
+        pos = np.searchsorted(flat.ravel(), p + u, side="left")
+        cell = np.minimum(pos - p * n_cells, n_cells - 1)
+        u2 = u if mutant else _key_u(key, bases.vacancy[k])  # mutant: the slot reuses the cell's draw
+        n_open = cells.n_open[cell]
+        out_w.append(searchers.row[sending])
+        out_s.append(cells.first_slot[cell] + np.minimum((u2 * n_open).astype(np.int64), n_open - 1))
+    stride = int(cells.n_open.sum()) + 1
+    pair = np.unique(np.concatenate(out_w) * stride + np.concatenate(out_s))
+    return pair // stride, pair % stride
+
+
+@pytest.mark.parametrize(
+    ("seed", "n_cells", "n"), [(3, 20, 3000), (4, 7, 3000), (5, 300, 3000), (6, 5, 0), (7, 1, 40)]
+)
+def test_application_draws_match_the_flat_searchsorted(seed, n_cells, n):
+    rng = np.random.default_rng(seed)
+    n_prof = 12
+    # weights spanning orders of magnitude, many cells of zero weight
+    weight = rng.random((n_prof, n_cells)) ** 8 * (rng.random((n_prof, n_cells)) < 0.6)
+    weight[:, 0] += 0.01
+    cum = np.cumsum(weight, axis=1)
+    flat = cum / cum[:, -1:] + np.arange(n_prof)[:, None]
+    count = rng.integers(1, 6, n_cells)
+    start = np.cumsum(count) - count
+    rows = np.sort(rng.choice(50_000, n, replace=False)).astype(np.int64)
+    searchers = Searchers(
+        row=rows,
+        key=rows * 3 + 11,  # keys differ from rows, so a swap of the two is caught
+        profile=rng.integers(0, n_prof, n),
+        n_apps=rng.integers(0, 4, n),
+    )
+    s = Streams(seed)
+    bases = DrawBases(
+        apply=np.array([s.base("search.apply", 5, k) for k in range(3)]),  # loop: calls
+        vacancy=np.array([s.base("search.vacancy", 5, k) for k in range(3)]),  # loop: calls
+    )
+    cells = VacancyCells(n_open=count, first_slot=start)
+    got = _draw_applications(flat, searchers, bases, cells)
+    assert _same(got, _applications_np(flat, searchers, bases, cells))
+    # no application lands in a cell of zero weight
+    cell_of_slot = np.repeat(np.arange(n_cells), count)
+    assert (weight[searchers.profile[np.searchsorted(rows, got[0])], cell_of_slot[got[1]]] > 0).all()
+    if n > 1000:
+        assert not _same(got, _applications_np(flat, searchers, bases, cells, mutant=True))
+
+
+# ---------------------------------------------------------------------------------------------------
+# matching._slots
+
+
+def _slots_np(open_, employer_cell, n_rungs, n_cells, mutant=False):
+    """One slot per open position, grouped by cell (stable: by employer, then rung, within a cell)."""
+    n_employers = employer_cell.size
+    cell = (employer_cell[:, None] + np.arange(n_rungs)[None, :]).ravel()
+    emp = np.repeat(np.arange(n_employers), n_rungs)
+    rung = np.tile(np.arange(n_rungs), n_employers)
+    k = open_.ravel()
+    cell, emp, rung = np.repeat(cell, k), np.repeat(emp, k), np.repeat(rung, k)
+    order = (
+        np.lexsort((-emp, cell)) if mutant else np.argsort(cell, kind="stable")
+    )  # mutant: employers reversed
+    return emp[order], rung[order], np.bincount(cell, minlength=n_cells)
+
+
+@pytest.mark.parametrize(("seed", "vacancies"), [(0, "none"), (1, "few"), (2, "many")])
+def test_slots_match_numpy_repeat(seed, vacancies):
+    world = _world(seed, 0)
+    e = world.e
+    employer_cell = (e.area.astype(np.int64) * N_S + e.sector) * N_R
+    p = {"none": 0.0, "few": 0.05, "many": 0.6}[vacancies]
+    open_ = np.where(world.rng.random((N_E, N_R)) < p, world.rng.integers(1, 4, (N_E, N_R)), 0).astype(
+        np.int64
+    )
+    n_cells = N_A * N_S * N_R
+    got = _slots(open_, employer_cell, N_R, n_cells)
+    assert _same(got, _slots_np(open_, employer_cell, N_R, n_cells))
+    if vacancies == "many":
+        assert not _same(got, _slots_np(open_, employer_cell, N_R, n_cells, mutant=True))
+
+
+# ---------------------------------------------------------------------------------------------------
+# offers: _screen and _offer_rounds
+
+
+def _screen_np(apps, slots, w, e, ladder_wage, ladder_required, group_bias, bases, params, mutant=False):
+    """Applications the employer recognizes, that pay an on-the-job searcher enough; their scores."""
+    r, j, rung = apps.worker, slots.employer[apps.slot], slots.rung[apps.slot]
+    sector = e.sector[j].astype(np.int64)
+    current = w.employer[r]
+    outside = _pair_u(w.key[r], e.key[j], bases.recognize) < params.recognition
+    level = _recognized_np(
+        w.credential[r, sector], w.firm_sector[r], w.firm_employer[r], w.firm_level[r], sector, j, outside
+    )
+    required = ladder_required[sector, rung]
+    pay = _wage_at_np(ladder_wage[sector, rung], e.premium[j], w.skill[r], params.skill_return)
+    enough = (current < 0) | (pay > (w.wage[r] * params.wage_gain).astype(np.float64))
+    keep = np.flatnonzero((current != j) & (level >= required) & enough)
+    referred = (w.pipeline[r] >= 0) & (w.pipeline[r] == e.commitment[j])
+    referral = np.where(referred, e.referral_bonus[j], np.float32(0.0))
+    waiting = np.where(current < 0, np.minimum(w.unemployed_months[r], 24).astype(np.float64), 0.0)
+    score = params.score_credential * (level.astype(np.int64) - required).astype(np.float64) + (
+        params.score_skills * w.skill[r]
+    ).astype(np.float64)
+    score = score + referral.astype(np.float64) - group_bias[w.group[r]]
+    credit = 0.0 if mutant else w.hiring_credit[r].astype(np.float64)  # mutant: credit ignored
+    partial = score - params.score_duration * waiting / 12.0 + credit
+    wk, ek = w.key[r[keep]], e.key[j[keep]]
+    return (
+        r[keep],
+        apps.slot[keep],
+        pay[keep],
+        np.asarray(partial)[keep],
+        _pair_u(wk, ek, bases.rank),
+        _pair_u(wk, ek, bases.accept),
+    )
+
+
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_screen_matches_numpy(seed, n, variant):
+    world = _world(seed, n, variant)
+    w, e, g = world.w, world.e, world.rng
+    n_slots = 120
+    slot_emp = g.integers(0, N_E, n_slots).astype(np.int64)
+    slot_rung = (g.integers(0, 1 << 30, n_slots) % world.n_rungs[e.sector[slot_emp]]).astype(np.int64)
+    if n:
+        pairs = np.unique(g.integers(0, n, 3 * n) * n_slots + g.integers(0, n_slots, 3 * n))
+    else:
+        pairs = np.empty(0, np.int64)
+    # a few applications to the worker's own employer, which screening drops
+    own = np.flatnonzero(np.isin(slot_emp[pairs % n_slots], w.employer[pairs // n_slots]))
+    apps = Applications(worker=(pairs // n_slots).astype(np.int64), slot=(pairs % n_slots).astype(np.int64))
+    slots = Slots(employer=slot_emp, rung=slot_rung)
+    s = Streams(seed)
+    bases = ScreenBases(
+        recognize=s.base("hire.recognize", 4), rank=s.base("hire.rank", 4), accept=s.base("offer.accept", 4)
+    )
+    params = ScreenParams(
+        recognition=0.4,
+        wage_gain=np.float32(1.05),
+        skill_return=0.1,
+        score_credential=0.5,
+        score_skills=np.float32(0.8),
+        score_duration=0.3,
+    )
+    bias = np.array([0.0, 0.25, 0.1])
+    got = _screen(
+        apps,
+        slots,
+        ScreenWorkers(
+            key=w.key,
+            employer=w.employer,
+            wage=w.wage,
+            skill=w.skill,
+            credential=w.credential,
+            firm_sector=w.firm_sector,
+            firm_employer=w.firm_employer,
+            firm_level=w.firm_level,
+            group=w.group,
+            pipeline=w.pipeline,
+            unemployed_months=w.unemployed_months,
+            hiring_credit=w.hiring_credit,
+        ),
+        ScreenEmployers(
+            key=e.key,
+            sector=e.sector,
+            premium=e.premium,
+            commitment=e.commitment,
+            referral_bonus=e.referral_bonus,
+        ),
+        world.ladder_wage,
+        world.required,
+        bias,
+        bases,
+        params,
+    )
+    args = (apps, slots, w, e, world.ladder_wage, world.required, bias, bases, params)
+    assert _same(got, _screen_np(*args))
+    if seed == BIG:
+        assert own.size > 0 and 0 < got[0].size < apps.worker.size
+        assert not _same(got, _screen_np(*args, mutant=True))
+
+
+def _rounds_np(app_w, app_s, score, offered, accept_u, n_workers, n_slots, rounds, acceptance, mutant=False):
+    """Offer rounds: each slot offers to its best applicant in play; each worker weighs the best-paid."""
     order = np.lexsort((-score, app_s))
     app_w, app_s, offered, accept_u = app_w[order], app_s[order], offered[order], accept_u[order]
+    weigh = score[order] if mutant else offered  # mutant: a worker weighs the best-scored offer
     alive = np.ones(app_w.size, bool)
     worker_done = np.zeros(n_workers, bool)
     slot_done = np.zeros(n_slots, bool)
-    hired_w, hired_s = [], []
+    hired_w, hired_s = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
     for _ in range(rounds):  # loop: offer rounds
         a = np.flatnonzero(alive)
         if a.size == 0:
             break
         a = a[np.r_[True, app_s[a][1:] != app_s[a][:-1]]]
-        a = a[np.lexsort((app_s[a], -offered[a], app_w[a]))]
+        a = a[np.lexsort((app_s[a], -weigh[a], app_w[a]))]
         a = a[np.r_[True, app_w[a][1:] != app_w[a][:-1]]]
         yes = accept_u[a] < acceptance
         taken = a[yes]
@@ -67,66 +766,228 @@ def _rounds_np(app_w, app_s, score, offered, accept_u, n_workers, n_slots, round
     return np.concatenate(hired_w), np.concatenate(hired_s)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_offer_rounds_match_the_numpy_rounds(seed):
+@pytest.mark.parametrize(
+    ("seed", "n_slots", "n", "acceptance"),
+    [
+        (0, 150, 2500, 0.8),
+        (1, 150, 2500, 0.8),
+        (2, 10, 2500, 0.8),
+        (3, 150, 0, 0.8),
+        (4, 1, 30, 0.8),
+        (5, 150, 2500, 0.0),
+        (6, 150, 2500, 1.0),
+    ],
+)
+def test_offer_rounds_match_the_numpy_rounds(seed, n_slots, n, acceptance):
     rng = np.random.default_rng(seed)
-    n_workers, n_slots, n = 400, 150, 2500
+    n_workers = 400
     pairs = np.unique(rng.integers(0, n_workers, n) * n_slots + rng.integers(0, n_slots, n))
     app_w, app_s = pairs // n_slots, pairs % n_slots
-    # ties on purpose: rounded scores and a few wage levels, as ladders give
+    # ties on purpose: rounded scores and a few wage levels, as ladders give; slots of over 32
+    # applications (n_slots 10) take the kernel's merge-sort branch
     score = np.round(rng.normal(size=app_w.size), 1)
     offered = rng.choice([2500.0, 3000.0, 3600.0], app_w.size)
     accept_u = rng.random(app_w.size)
     args = (app_w, app_s, score, offered, accept_u)
     offers = Offers(worker=app_w, slot=app_s, score=score, offered=offered, accept_u=accept_u)
-    got = _offer_rounds(offers, OfferRules(n_slots=n_slots, n_workers=n_workers, rounds=3, acceptance=0.8))
-    want = _rounds_np(*args, n_workers, n_slots, 3, 0.8)
-    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
-    assert got[0].size > 0
-    # sensitive: another acceptance rate hires otherwise
-    other = _rounds_np(*args, n_workers, n_slots, 3, 0.5)
-    assert not (other[0].size == got[0].size and np.array_equal(other[0], got[0]))
-
-
-@pytest.mark.parametrize(("seed", "n_cells"), [(3, 20), (4, 7), (5, 300)])
-def test_application_draws_match_the_flat_searchsorted(seed, n_cells):
-    rng = np.random.default_rng(seed)
-    n_prof, n = 12, 3000
-    # weights spanning orders of magnitude, many cells of zero weight
-    weight = rng.random((n_prof, n_cells)) ** 8 * (rng.random((n_prof, n_cells)) < 0.6)
-    weight[:, 0] += 0.01
-    cum = np.cumsum(weight, axis=1)
-    flat = cum / cum[:, -1:] + np.arange(n_prof)[:, None]
-    count = rng.integers(1, 6, n_cells)
-    start = np.cumsum(count) - count
-    rows = np.sort(rng.choice(50_000, n, replace=False))
-    prof = rng.integers(0, n_prof, n)
-    n_apps = rng.integers(1, 4, n)
-    s = Streams(seed)
-    apply_base = np.array([s.base("search.apply", 5, k) for k in range(3)])  # loop: calls
-    vacancy_base = np.array([s.base("search.vacancy", 5, k) for k in range(3)])  # loop: calls
-    got_w, got_s = _draw_applications(
-        flat,
-        Searchers(row=rows, key=rows, profile=prof, n_apps=n_apps),
-        DrawBases(apply=apply_base, vacancy=vacancy_base),
-        VacancyCells(n_open=count, first_slot=start),
+    got = _offer_rounds(
+        offers, OfferRules(n_slots=n_slots, n_workers=n_workers, rounds=3, acceptance=acceptance)
     )
-    out_w, out_s = [], []
-    for k in range(3):  # loop: application index
-        sending = np.flatnonzero(n_apps > k)
-        u = s.uniform("search.apply", 5, rows[sending], call=k)
-        pos = np.searchsorted(flat.ravel(), prof[sending] + u, side="left")
-        cell = np.minimum(pos - prof[sending] * n_cells, n_cells - 1)
-        u2 = s.uniform("search.vacancy", 5, rows[sending], call=k)
-        offset = np.minimum((u2 * count[cell]).astype(np.int64), count[cell] - 1)
-        out_w.append(rows[sending])
-        out_s.append(start[cell] + offset)
-    stride = int(count.sum()) + 1
-    pair = np.unique(np.concatenate(out_w) * stride + np.concatenate(out_s))
-    assert np.array_equal(got_w, pair // stride) and np.array_equal(got_s, pair % stride)
-    # no application lands in a cell of zero weight
-    cell_of_slot = np.repeat(np.arange(n_cells), count)
-    assert (weight[prof[np.searchsorted(rows, got_w)], cell_of_slot[got_s]] > 0).all()
+    assert _same(got, _rounds_np(*args, n_workers, n_slots, 3, acceptance))
+    if n > 1000 and 0 < acceptance < 1:
+        assert got[0].size > 0
+        # sensitive: another acceptance rate hires otherwise, and so does another rule of choice
+        assert not _same(got, _rounds_np(*args, n_workers, n_slots, 3, 0.5))
+    if n > 1000 and 0 < acceptance < 1 and n_slots > 100:  # workers with several offers at once
+        assert not _same(got, _rounds_np(*args, n_workers, n_slots, 3, acceptance, mutant=True))
+
+
+# ---------------------------------------------------------------------------------------------------
+# separations._draw and skills._change
+
+
+def _separations_np(w, factors, params, mutant=False):
+    """Quits by the hazard; barrier shocks, cut by support while it lasts, among those who stay."""
+    emp = w.employer >= 0
+    one, two = np.float32(1.0), np.float32(2.0)
+    p = (
+        factors.employer[np.where(emp, w.employer, 0)]
+        * factors.rung[np.where(emp, w.rung, 0)]
+        * factors.tenure[np.minimum(w.tenure, 240)]
+    )
+    m = two * w.match - one if mutant else one - two * w.match  # mutant: the match effect reversed
+    p = p * (one + params.match_effect * m).astype(np.float64)
+    quit = emp & (_key_u(w.key, params.quit_base) < np.minimum(p, 1.0))
+    supported = np.where(w.support_left > 0, w.support_strength, np.float32(0.0))
+    shock_p = (params.shock_rate * (one - supported)).astype(np.float64)
+    shock = emp & ~quit & w.barrier & (_key_u(w.key, params.shock_base) < shock_p)
+    return np.flatnonzero(quit), np.flatnonzero(shock)
+
+
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_separation_draw_matches_numpy(seed, n, variant):
+    world = _world(seed, n, variant)
+    w, g = world.w, world.rng
+    factors = HazardFactors(
+        employer=g.uniform(0.01, 0.3, N_E),
+        rung=0.9 ** np.arange(N_R, dtype=np.float64),
+        tenure=1.0 + 1.5 * np.exp(-np.arange(241) / 12.0),
+    )
+    s = Streams(seed)
+    params = SeparationParams(
+        match_effect=np.float32(0.5),
+        shock_rate=np.float32(0.2),
+        quit_base=s.base("separation", 7),
+        shock_base=s.base("separation.barrier", 7),
+    )
+    got = _draw(
+        SeparationWorkers(
+            key=w.key,
+            employer=w.employer,
+            rung=w.rung,
+            tenure=w.tenure,
+            match=w.match,
+            barrier=w.barrier,
+            support_left=w.support_left,
+            support_strength=w.support_strength,
+        ),
+        factors,
+        params,
+    )
+    assert _same(got, _separations_np(w, factors, params))
+    if seed == BIG:
+        assert got[0].size > 0 and got[1].size > 0
+        assert not _same(got, _separations_np(w, factors, params, mutant=True))
+
+
+def _skills_np(w, params, mutant=False):
+    """Skill up by ``gain`` on the job; down by ``loss`` after more than ``loss_after`` months out."""
+    emp = w.employer >= 0
+    long_out = w.unemployed_months >= params.loss_after if mutant else w.unemployed_months > params.loss_after
+    skill = w.skill.copy()
+    skill[emp] += params.gain
+    skill[~emp & long_out] -= params.loss
+    return skill
+
+
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_skill_change_matches_numpy(seed, n, variant):
+    world = _world(seed, n, variant)
+    w = _copy(world.w)
+    params = SkillParams(loss_after=6, loss=np.float32(0.02), gain=np.float32(0.05 / 12.0))
+    _change(SkillWorkers(skill=w.skill, employer=w.employer, unemployed_months=w.unemployed_months), params)
+    assert _same(w.skill, _skills_np(world.w, params))
+    if seed == BIG:
+        assert not _same(w.skill, _skills_np(world.w, params, mutant=True))
+
+
+# ---------------------------------------------------------------------------------------------------
+# the list of kernels
+
+
+#: Every compiled kernel, and the test that checks it against its numpy reference.
+REFERENCES = {
+    "streams.fmix": "test_stream_kernels_match_numpy_splitmix",
+    "streams.unit": "test_stream_kernels_match_numpy_splitmix",
+    "streams.key_uniform": "test_stream_kernels_match_numpy_splitmix",
+    "streams.pair_uniform": "test_stream_kernels_match_numpy_splitmix",
+    "streams._uniform_kernel": "test_stream_kernels_match_numpy_splitmix",
+    "streams._pair_kernel": "test_stream_kernels_match_numpy_splitmix",
+    "streams.rounded": "test_round_kernel_matches_numpy_rounding",
+    "streams._round_kernel": "test_round_kernel_matches_numpy_rounding",
+    "state._count_jobs": "test_count_jobs_matches_bincount",
+    "outcomes._tally": "test_tally_matches_numpy_counts",
+    "advancement.recognized": "test_recognized_matches_numpy_where",
+    "advancement._candidates": "test_promotion_candidates_match_numpy",
+    "earnings.wage_at": "test_wage_at_matches_numpy",
+    "earnings._month": "test_pay_month_matches_numpy",
+    "search._search": "test_search_pass_matches_numpy",
+    "search._profile_keys": "test_profile_keys_match_numpy",
+    "search._cumulative_weights": "test_cumulative_weights_match_numpy_cumsum",
+    "search._draw_applications": "test_application_draws_match_the_flat_searchsorted",
+    "matching._slots": "test_slots_match_numpy_repeat",
+    "offers._screen": "test_screen_matches_numpy",
+    "offers._offer_rounds": "test_offer_rounds_match_the_numpy_rounds",
+    "separations._draw": "test_separation_draw_matches_numpy",
+    "skills._change": "test_skill_change_matches_numpy",
+}
+
+
+def compiled_kernels() -> set[str]:
+    """``module.name`` of every numba dispatcher defined in sectorsim's kernel modules."""
+    import pkgutil
+
+    import sectorsim
+    import sectorsim.processes
+
+    names = [f"sectorsim.{m.name}" for m in pkgutil.iter_modules(sectorsim.__path__) if not m.ispkg]
+    names += [f"sectorsim.processes.{m.name}" for m in pkgutil.iter_modules(sectorsim.processes.__path__)]
+    found = set()
+    for name in names:  # loop: modules
+        if name in ("sectorsim.__main__", "sectorsim.app"):
+            continue
+        mod = importlib.import_module(name)
+        for attr, value in vars(mod).items():  # loop: module attributes
+            if isinstance(value, numba.core.registry.CPUDispatcher) and value.__module__ == name:
+                found.add(f"{name.rsplit('.', 1)[1]}.{attr}")
+    return found
+
+
+def test_every_kernel_has_a_reference():
+    kernels = compiled_kernels()
+    assert len(kernels) >= 20
+    assert kernels == set(REFERENCES), (kernels - set(REFERENCES), set(REFERENCES) - kernels)
+    assert all(callable(globals().get(test)) for test in REFERENCES.values())
+
+
+_SIGNATURES = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from test_kernels import compiled_kernels
+import importlib
+from sectorsim.model import SectorModel
+from sectorsim.scenario import load_scenario
+sc = load_scenario(sys.argv[2])
+for arm in sc.arms:
+    SectorModel(scenario=sc, arm=arm.name, rng=5).run()
+out = {}
+for name in compiled_kernels():
+    mod, attr = name.split(".")
+    pkg = "sectorsim." if mod in ("streams", "state", "outcomes") else "sectorsim.processes."
+    out[name] = [str(s) for s in getattr(importlib.import_module(pkg + mod), attr).signatures]
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+def test_one_specialization_per_kernel():
+    """Whole runs of every arm compile each kernel for one set of argument types only.
+
+    A field of a named input that is sometimes an int and sometimes a float, or an array that is
+    sometimes not contiguous, would compile a second specialization (and mean the two calls do
+    different arithmetic). Run in a fresh process, so the tests' own calls do not count.
+    """
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import SMALL
+
+    here = Path(__file__).resolve().parent
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGNATURES, str(here), str(SMALL)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    sigs = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(sigs) == set(REFERENCES)
+    assert all(len(s) <= 1 for s in sigs.values()), {k: v for k, v in sigs.items() if len(v) > 1}
+    named = ["offers._screen", "offers._offer_rounds", "search._search", "search._draw_applications"]
+    named += ["separations._draw", "earnings._month", "outcomes._tally", "advancement._candidates"]
+    assert all(len(sigs[k]) == 1 for k in named), {k: sigs[k] for k in named}
 
 
 @pytest.mark.parametrize(("n_first", "n"), [(0, 30), (5, 30), (40, 30), (0, 0), (10, 500)])
