@@ -69,15 +69,24 @@ class Table:
     Columns are plain instance attributes (``table.employer``), so processes read and write them
     at numpy speed. Asking for a column nobody declared raises an ``AttributeError`` that says so.
 
+    Storage is allocated once for ``capacity`` rows; the attributes are views of the first ``n``
+    (the rows that exist so far). :meth:`grow` makes later rows exist without copying anything:
+    an open population adds rows as people arrive, and no month copies the tables.
+
     Args:
-        n: Number of rows.
+        n: Number of rows that exist at the start.
         columns: The declared columns, each with its owner.
         extents: Length of the second axis for ``sector`` and ``rung`` columns.
+        capacity: Rows allocated (default: ``n``).
     """
 
-    def __init__(self, n: int, columns: list[Declared], extents: dict[str, int]) -> None:
+    def __init__(
+        self, n: int, columns: list[Declared], extents: dict[str, int], capacity: int | None = None
+    ) -> None:
         self.n = n
+        self.capacity = max(n, capacity or n)
         self.declared: dict[str, Declared] = {}
+        self._storage: dict[str, NDArray[Any]] = {}
         for item in columns:  # loop: declared columns (a few dozen)
             self._add(item, extents)
 
@@ -89,14 +98,34 @@ class Table:
         if hasattr(type(self), col.name) or col.name in self.__dict__:
             owner = type(self).__name__
             raise ValueError(f"column '{col.name}' ({item.owner}) shadows an attribute of {owner}")
-        shape: tuple[int, ...] = (self.n,) if col.shape == "row" else (self.n, extents[col.shape])
+        rows = self.capacity
+        shape: tuple[int, ...] = (rows,) if col.shape == "row" else (rows, extents[col.shape])
         self.declared[col.name] = item
-        setattr(self, col.name, np.full(shape, col.fill, dtype=np.dtype(col.dtype)))
+        self._storage[col.name] = np.full(shape, col.fill, dtype=np.dtype(col.dtype))
+        setattr(self, col.name, self._storage[col.name][: self.n])
+
+    def grow(self, n: int) -> None:
+        """Make rows up to ``n`` exist (they hold their columns' fill values until written).
+
+        Raises:
+            ValueError: if ``n`` exceeds the capacity or is below the current row count.
+        """
+        if not self.n <= n <= self.capacity:
+            raise ValueError(
+                f"cannot grow {type(self).__name__} from {self.n} to {n} rows (capacity {self.capacity})"
+            )
+        self.n = n
+        for name, array in self._storage.items():  # loop: declared columns (a few dozen)
+            setattr(self, name, array[:n])
 
     def column(self, name: str) -> NDArray[Any]:
         """The array of column ``name`` (the same object as the attribute)."""
         array: NDArray[Any] = getattr(self, name)
         return array
+
+    def storage(self, name: str) -> NDArray[Any]:
+        """The whole allocated array of column ``name`` (rows not yet in existence included)."""
+        return self._storage[name]
 
     def __setattr__(self, name: str, value: Any) -> None:
         # declared here so type checkers accept writes to columns they cannot see

@@ -5,16 +5,19 @@ Each month runs the steps of ``STEPS`` in order; the order is data, printed by `
 it by a test:
 
 1. ``demand``          positions grow or shrink; shocks; layoffs where positions fell below staff
-2. ``study.assign``    random assignment of applicants, when the run hosts a study
-3. ``policies``        each active policy enrolls cohorts and sets its levers
-4. ``separations``     quits and discharges to non-employment; barrier shocks
-5. ``training``        progress, dropout, completion, credential award, placements
-6. ``advancement``     internal promotion up the ladder where credentials allow
-7. ``matching``        applications to vacancies within reach, employer ranking, offers
-8. ``earnings``        wages and this month's earnings (trainees earn less: lock-in)
-9. ``study.record``    follow-up records of the study's applicants
-10. ``skills``         skill loss in long unemployment, gain on the job
-11. ``collect``        one row of the monthly series
+2. ``demography``      deaths, retirements and out-migration; young entrants and in-migrants arrive
+3. ``study.assign``    random assignment of applicants, when the run hosts a study
+4. ``policies``        each active policy enrolls cohorts and sets its levers
+5. ``separations``     quits and discharges to non-employment; barrier shocks
+6. ``participation``   job losers who leave the labor force; searchers who stop, others who start
+7. ``training``        progress, dropout, completion, credential award, placements
+8. ``upskilling``      credentials earned outside programs by people at work
+9. ``advancement``     internal promotion up the ladder where credentials allow
+10. ``matching``       applications to vacancies within reach, employer ranking, offers
+11. ``earnings``       wages, hours and this month's earnings (trainees earn less: lock-in)
+12. ``study.record``   follow-up records of the study's applicants
+13. ``skills``         skill loss in long unemployment, gain on the job
+14. ``collect``        one row of the monthly series
 
 The tables' columns are declared by the modules that own them (``STATE_OWNERS``, plus every
 policy type's module): see :mod:`sectorsim.columns`.
@@ -36,12 +39,16 @@ from sectorsim.policies import build_policies
 from sectorsim.processes import (
     advancement,
     demand,
+    demography,
     earnings,
     employment,
+    hours,
     matching,
+    participation,
     separations,
     skills,
     training,
+    upskilling,
 )
 from sectorsim.scenario.schema import Scenario
 from sectorsim.state import filled_positions
@@ -69,10 +76,13 @@ def _collect(model: SectorModel) -> None:
 #: The month, in order. ``SectorModel.step`` runs exactly this list.
 STEPS: tuple[Step, ...] = (
     Step("demand", demand.step),
+    Step("demography", demography.step),
     Step("study.assign", study.assign),
     Step("policies", policies.advance),
     Step("separations", separations.step),
+    Step("participation", participation.step),
     Step("training", training.step),
+    Step("upskilling", upskilling.step),
     Step("advancement", advancement.step),
     Step("matching", matching.step),
     Step("earnings", earnings.step),
@@ -82,7 +92,19 @@ STEPS: tuple[Step, ...] = (
 )
 
 #: Modules that own columns of the agent tables (besides the policy modules).
-STATE_OWNERS = (population, employment, demand, earnings, separations, training, matching, study)
+STATE_OWNERS = (
+    population,
+    demography,
+    participation,
+    employment,
+    hours,
+    demand,
+    earnings,
+    separations,
+    training,
+    matching,
+    study,
+)
 
 
 def state_owners() -> list[tuple[str, Declares]]:
@@ -115,10 +137,34 @@ class MonthFlows:
     searching_unemployed: int = 0
     turnover_cost: float = 0.0
     separations_engaged: int = 0
+    hires_from_inactive: int = 0
+    exit_separations: int = 0
+    entrants: int = 0
+    in_migrants: int = 0
+    retirements: int = 0
+    out_migrants: int = 0
+    employed_to_inactive: int = 0
+    unemployed_to_inactive: int = 0
+    inactive_to_unemployed: int = 0
+    upskilled: int = 0
     separations_by_sector: NDArray[np.int64] = field(init=False)
+    #: (rows, after a barrier shock?) of every job lost this month to non-employment
+    lost_jobs: list[tuple[NDArray[np.int64], bool]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.separations_by_sector = np.zeros(self.n_sectors, np.int64)
+
+    def to_non_employment(self) -> NDArray[np.int64]:
+        """Rows of everyone who lost or left a job for non-employment this month, in order."""
+        if not self.lost_jobs:
+            return np.empty(0, np.int64)
+        return np.concatenate([rows for rows, _ in self.lost_jobs]).astype(np.int64)
+
+    def barrier_mask(self) -> NDArray[np.bool_]:
+        """For each row of :meth:`to_non_employment`: did the job end in a barrier shock?"""
+        if not self.lost_jobs:
+            return np.empty(0, bool)
+        return np.concatenate([np.full(rows.size, barrier) for rows, barrier in self.lost_jobs])
 
 
 class SectorModel(mesa.Model):
@@ -158,6 +204,8 @@ class SectorModel(mesa.Model):
         self.workers = region.workers
         self.employers = region.employers
         self.reach = region.reach
+        self.job_hours = region.job_hours
+        self.demography = demography.build(self)
         self.n_sectors = len(scenario.sectors)
         # per-sector and per-group parameters as arrays, built once (processes index them)
         self.sector_index = {s.name: i for i, s in enumerate(scenario.sectors)}
@@ -176,7 +224,8 @@ class SectorModel(mesa.Model):
         if study_access is not None and scenario.evaluation is not None:
             self.study = Study(scenario.evaluation, self, members=study_members, access=study_access)
         if scenario.agent_views:
-            for row in range(self.workers.n):  # loop: one-time creation of agent views
+            # views of every row the run may use, arrivals included (``Worker.resident`` says who is here)
+            for row in range(self.workers.capacity):  # loop: one-time creation of agent views
                 Worker(self, row)
             for row in range(self.employers.n):  # loop: one-time creation of agent views
                 Employer(self, row)
@@ -184,7 +233,7 @@ class SectorModel(mesa.Model):
         self.earnings_panel: NDArray[np.float32] | None = None
         if scenario.earnings_panel != "off":
             periods = -(-scenario.months // scenario.panel_months)
-            self.earnings_panel = np.zeros((periods, self.workers.n), np.float32)
+            self.earnings_panel = np.zeros((periods, self.workers.capacity), np.float32)
         earnings.step(self, accumulate=False)
         self.datacollector = outcomes.MonthlySeries(model_reporters=outcomes.monthly_reporters(self))
 

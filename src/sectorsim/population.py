@@ -1,8 +1,11 @@
 """Initialization: build the region's ladders, employers, workers and initial jobs from a scenario.
 
 Every draw uses the named streams at ``INIT_MONTH`` keyed by the agent's key, so all arms of a
-scenario start from the same region, bit for bit. Loops here run over areas, sectors and rungs
-(a handful each), never over workers.
+scenario start from the same region, bit for bit. The initial population has the stationary age
+profile of the demography (``sectorsim.processes.demography``), a share ``initial_participation``
+in the labor force, and jobs (with their hours) for all but ``initial_unemployment`` of those.
+The worker table is allocated for everyone who may arrive during the run. Loops here run over
+areas, sectors and rungs (a handful each), never over workers.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sectorsim.columns import Column, Declares
+from sectorsim.processes import demography, hours
 from sectorsim.scenario.schema import Scenario
 from sectorsim.state import NONE, EmployerTable, Ladders, WorkerTable, build_tables
 from sectorsim.streams import INIT_MONTH, Streams
@@ -52,6 +56,7 @@ class Region:
     workers: WorkerTable
     employers: EmployerTable
     reach: NDArray[np.bool_]  # (areas, areas): can a resident of row commute to column
+    job_hours: dict[str, NDArray[np.float64]]  # hours of new jobs by (sector, rung): hours.layout
 
 
 def build_ladders(scenario: Scenario) -> Ladders:
@@ -129,13 +134,14 @@ def _init_employers(
 def _init_workers(scenario: Scenario, w: WorkerTable, streams: Streams) -> None:
     w.key[:] = np.arange(w.n, dtype=np.int64)
     w.area[:] = np.repeat(np.arange(len(scenario.region.areas)), [a.workers for a in scenario.region.areas])
-    cum = np.cumsum([g.share for g in scenario.groups])
-    cum[-1] = 1.0
-    w.group[:] = np.searchsorted(cum, streams.uniform("init.group", INIT_MONTH, w.key), side="right")
-    mean_skill = np.array([g.basic_skills for g in scenario.groups])
-    barrier_rate = np.array([g.barrier_rate for g in scenario.groups])
-    w.skill[:] = mean_skill[w.group] + streams.normal("init.skill", INIT_MONTH, w.key)
-    w.barrier[:] = streams.uniform("init.barrier", INIT_MONTH, w.key) < barrier_rate[w.group]
+    everyone = np.arange(w.n, dtype=np.int64)
+    demography.draw_traits(scenario, w, everyone, streams, INIT_MONTH)
+    w.resident[:] = demography.HERE
+    w.born[:] = -demography.draw_ages(scenario, w.key, streams, INIT_MONTH)
+    p = scenario.participation
+    w.in_labor_force[:] = (not p.enabled) or (
+        streams.uniform("init.participation", INIT_MONTH, w.key) < p.initial_participation
+    )
 
 
 def _initial_jobs(
@@ -145,6 +151,7 @@ def _initial_jobs(
     employers: EmployerTable,
     reach: NDArray[np.bool_],
     streams: Streams,
+    job_hours: dict[str, NDArray[np.float64]],
 ) -> None:
     """Fill positions with residents of areas within commuting reach.
 
@@ -162,7 +169,7 @@ def _initial_jobs(
     rank_noise = streams.normal("init.rank", INIT_MONTH, workers.key)
     u0 = scenario.labor_market.initial_unemployment
     for a in range(reach.shape[0]):  # loop: areas
-        residents = np.flatnonzero((workers.area == a) & (u_job >= u0))
+        residents = np.flatnonzero((workers.area == a) & (u_job >= u0) & workers.in_labor_force)
         avail = np.flatnonzero(~filled & reach[a, slot_area])
         # own area first, then other reachable areas, each in hashed order
         avail = avail[np.lexsort((slot_u[avail], slot_area[avail] != a))]
@@ -188,6 +195,20 @@ def _initial_jobs(
     workers.unemployed_months[:] = np.where(emp, 0, np.floor(u_ten * 6)).astype(np.int16)
     workers.match[:] = streams.uniform("init.match", INIT_MONTH, workers.key).astype(np.float32)
     workers.rung[~emp] = NONE
+    if scenario.demography.open:
+        everyone = np.arange(workers.n, dtype=np.int64)
+        age = -workers.born.astype(np.int64)
+        demography.draw_history(scenario, ladders, workers, everyone, age, streams, INIT_MONTH)
+    rows = np.flatnonzero(emp)
+    hours.assign(
+        job_hours,
+        workers,
+        rows,
+        sector.astype(np.int64),
+        workers.rung[rows].astype(np.int64),
+        streams,
+        INIT_MONTH,
+    )
 
 
 def build_region(scenario: Scenario, streams: Streams, owners: list[tuple[str, Declares]]) -> Region:
@@ -201,10 +222,13 @@ def build_region(scenario: Scenario, streams: Streams, owners: list[tuple[str, D
     ladders = build_ladders(scenario)
     reach = reach_matrix(scenario)
     cells = _employer_cells(scenario)
+    n_rungs = ladders.wage.shape[1]
+    capacity = demography.schedule(scenario, streams).capacity
     workers, employers = build_tables(
-        scenario.n_workers, len(scenario.sectors), sum(c[2] for c in cells), ladders.wage.shape[1], owners
+        scenario.n_workers, len(scenario.sectors), sum(c[2] for c in cells), n_rungs, owners, capacity
     )
+    job_hours = hours.layout(scenario, n_rungs)
     _init_employers(scenario, ladders, employers, cells, streams)
     _init_workers(scenario, workers, streams)
-    _initial_jobs(scenario, ladders, workers, employers, reach, streams)
-    return Region(ladders=ladders, workers=workers, employers=employers, reach=reach)
+    _initial_jobs(scenario, ladders, workers, employers, reach, streams, job_hours)
+    return Region(ladders=ladders, workers=workers, employers=employers, reach=reach, job_hours=job_hours)

@@ -1,6 +1,7 @@
 """Array-backed agent state: the worker and employer tables, built from declared columns.
 
-A worker's row is its key and rows are never reused (the labor force is closed; see docs/ODD.md).
+A worker's row is its key and rows are never reused: people who arrive later get rows reserved for
+their month of arrival (docs/ODD.md, 'Demography').
 The columns are not listed here: each process, policy and the in-run study declares the columns it
 owns (:mod:`sectorsim.columns`), and :func:`build_tables` allocates them. Processes read and write
 whole columns; the ``Worker`` and ``Employer`` mesa agents in :mod:`sectorsim.agents` are views onto
@@ -45,9 +46,9 @@ class Ladders:
 class WorkerTable(Table):
     """State of every worker (one row each). See docs/ODD.md, 'State variables'."""
 
-    def __init__(self, n: int, n_sectors: int, columns: list[Declared]) -> None:
+    def __init__(self, n: int, n_sectors: int, columns: list[Declared], capacity: int | None = None) -> None:
         self.n_sectors = n_sectors
-        super().__init__(n, columns, {"sector": n_sectors})
+        super().__init__(n, columns, {"sector": n_sectors}, capacity)
 
     @property
     def employed(self) -> NDArray[np.bool_]:
@@ -85,16 +86,25 @@ def filled_positions(workers: WorkerTable, n_employers: int, n_rungs: int) -> ND
 
 
 def build_tables(
-    n_workers: int, n_sectors: int, n_employers: int, n_rungs: int, owners: list[tuple[str, Declares]]
+    n_workers: int,
+    n_sectors: int,
+    n_employers: int,
+    n_rungs: int,
+    owners: list[tuple[str, Declares]],
+    worker_capacity: int | None = None,
 ) -> tuple[WorkerTable, EmployerTable]:
     """Allocate the worker and employer tables from the columns every owner declares.
 
     Args:
-        n_workers: Worker rows.
+        n_workers: Worker rows that exist at the start.
         n_sectors: Sectors (second axis of ``sector`` columns).
         n_employers: Employer rows.
         n_rungs: Longest ladder (second axis of ``rung`` columns).
         owners: (module name, declarations) of every owner of state.
+        worker_capacity: Worker rows to allocate, for people who arrive later (default: ``n_workers``).
     """
     workers, employers = collect(owners)
-    return WorkerTable(n_workers, n_sectors, workers), EmployerTable(n_employers, n_rungs, employers)
+    return (
+        WorkerTable(n_workers, n_sectors, workers, worker_capacity),
+        EmployerTable(n_employers, n_rungs, employers),
+    )

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sectorsim.metrics import column
+from sectorsim.processes.earnings import WEEKS_PER_MONTH
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
@@ -31,17 +32,39 @@ def _ratio(a: float, b: float) -> float:
 
 
 def summarize(model: SectorModel, series: pd.DataFrame) -> dict[str, float]:
-    """Per-run outcomes over the policy horizon (months after burn-in)."""
+    """Per-run outcomes over the policy horizon (months after burn-in).
+
+    People are counted for the months they lived in the region: earnings and employment are per
+    resident-month, so arrivals and leavers weigh what they were present for.
+    """
     cfg, w = model.config, model.workers
     h = series[series["month"] >= cfg.burn_in]
-    months = max(len(h), 1)
-    mean_earn = w.window_earnings / months
-    emp_share = w.window_employed / months
+    present = w.window_months > 0
+    resident_months = w.window_months.astype(np.float64)
+    mean_earn = np.divide(w.window_earnings, resident_months, out=np.zeros(w.n), where=present)
+    employed_months = float(h["employed"].sum())
+    hours_worked = float(h["hours_total"].sum()) * WEEKS_PER_MONTH
     out: dict[str, float] = {
-        "earnings_mean": float(mean_earn.mean()),
-        "employment_rate": float(emp_share.mean()),
+        "earnings_mean": _ratio(float(w.window_earnings.sum()), float(resident_months.sum())),
+        "employment_rate": _ratio(float(w.window_employed.sum()), float(resident_months.sum())),
         "unemployment_rate": float(h["unemployment_rate"].mean()),
+        "participation_rate": float(h["participation_rate"].mean()),
+        "part_time_share": _ratio(float(h["part_time"].sum()), employed_months),
+        "involuntary_part_time_share": _ratio(float(h["involuntary_part_time"].sum()), employed_months),
+        "hours_mean": _ratio(float(h["hours_total"].sum()), employed_months),
+        "earnings_per_hour": _ratio(float((h["earnings_mean"] * h["residents"]).sum()), hours_worked),
     }
+    lost = float((h["quits"] + h["layoffs"] + h["barrier_separations"]).sum())
+    to_inactive = float(h["employed_to_inactive"].sum())
+    inactive, unemployed = float(h["inactive"].sum()), float(h["unemployed"].sum())
+    out["employed_to_unemployed_rate"] = _ratio(lost - to_inactive, employed_months)
+    out["employed_to_inactive_rate"] = _ratio(to_inactive, employed_months)
+    out["unemployed_to_inactive_rate"] = _ratio(float(h["unemployed_to_inactive"].sum()), unemployed)
+    out["inactive_to_unemployed_rate"] = _ratio(float(h["inactive_to_unemployed"].sum()), inactive)
+    out["inactive_to_employed_rate"] = _ratio(float(h["hires_from_inactive"].sum()), inactive)
+    out["residents"] = float(h["residents"].mean())
+    for flow in ("entrants", "in_migrants", "out_migrants", "retirements"):  # loop: population flows
+        out[flow] = float(h[flow].sum())
     engaged_filled = float(h["employed_engaged"].sum())
     filled_total = sum(float(h[column("employed", s.name)].sum()) for s in cfg.sectors)
     out["turnover_rate"] = 12.0 * _ratio(float(h["separations"].sum()), filled_total)
@@ -71,11 +94,21 @@ def summarize(model: SectorModel, series: pd.DataFrame) -> dict[str, float]:
     g_earn, g_emp, g_n = [], [], []
     for g, name in enumerate(groups):  # loop: groups
         mask = w.group == g
-        g_n.append(int(mask.sum()))
-        g_earn.append(float(mean_earn[mask].mean()) if mask.any() else 0.0)
-        g_emp.append(float(emp_share[mask].mean()) if mask.any() else 0.0)
+        months = float(resident_months[mask].sum())
+        g_n.append(int((mask & present).sum()))
+        g_earn.append(_ratio(float(w.window_earnings[mask].sum()), months))
+        g_emp.append(_ratio(float(w.window_employed[mask].sum()), months))
         out[column("earnings", name)] = g_earn[-1]
         out[column("employment", name)] = g_emp[-1]
+        out[column("participation", name)] = float(h[column("participation", name)].mean())
+        out[column("part_time_share", name)] = float(h[column("part_time_share", name)].mean())
+        worked = float(w.window_hours[mask].sum())
+        out[column("hours", name)] = _ratio(worked / WEEKS_PER_MONTH, float(w.window_employed[mask].sum()))
+        out[column("earnings_per_hour", name)] = _ratio(float(w.window_earnings[mask].sum()), worked)
+    for s in cfg.sectors:  # loop: sectors
+        employed = float(h[column("employed", s.name)].sum())
+        out[column("part_time_share", s.name)] = _ratio(float(h[column("part_time", s.name)].sum()), employed)
+        out[column("hours", s.name)] = _ratio(float(h[column("hours_total", s.name)].sum()), employed)
     others = [g for g in range(len(groups)) if g != ref and g_n[g] > 0]
     if others:
         wts = np.array([g_n[g] for g in others], float)
@@ -86,11 +119,11 @@ def summarize(model: SectorModel, series: pd.DataFrame) -> dict[str, float]:
     else:
         out["earnings_gap"] = 0.0
         out["employment_gap"] = 0.0
-    out["earnings_gini"] = gini(mean_earn)
+    out["earnings_gini"] = gini(mean_earn[present])
     # by area of residence: who a program reaches, and whose earnings move (county lines matter)
     n_areas = len(cfg.region.areas)
-    area_n = np.maximum(np.bincount(w.area, minlength=n_areas), 1)
-    area_earn = np.bincount(w.area, weights=mean_earn, minlength=n_areas) / area_n
+    area_months = np.maximum(np.bincount(w.area, weights=resident_months, minlength=n_areas), 1)
+    area_earn = np.bincount(w.area, weights=w.window_earnings, minlength=n_areas) / area_months
     area_part = np.bincount(w.area, weights=w.ever_enrolled, minlength=n_areas)
     for a, area in enumerate(cfg.region.areas):  # loop: areas
         out[column("earnings_area", area.name)] = float(area_earn[a])

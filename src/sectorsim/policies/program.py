@@ -177,7 +177,7 @@ class TrainingProgram(Policy):
     def eligible(self, model: SectorModel, host: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows of eligible workers and the credential level each would train for."""
         cfg, w, el = self.config, model.workers, self.config.eligibility
-        ok = (w.program < 0) & ~w.barred & self.area_mask[w.area]
+        ok = (w.resident == 1) & (w.program < 0) & ~w.barred & self.area_mask[w.area]
         employed = w.employer >= 0
         if el.status == "unemployed":
             ok &= ~employed

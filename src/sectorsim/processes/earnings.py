@@ -2,11 +2,15 @@
 
 A job's monthly wage is the ladder wage of its (sector, rung), times one plus the employer's wage
 premium (job quality), times one plus ``skill_return`` per standard deviation of basic skills.
-This month's earnings: the wage; an employed trainee gives up ``training_hours_share`` of it;
-an unemployed trainee receives the stipend; anyone else without a job earns nothing (lock-in).
+The wage is a full-time equivalent (40 hours a week): this month's earnings are the wage x the
+job's usual weekly hours / 40, varying around that on an unstable job (``sectorsim.processes.hours``);
+an employed trainee gives up ``training_hours_share`` of it; an unemployed trainee receives the
+stipend; anyone else without a job earns nothing (lock-in). People not resident in the region are
+skipped (they neither earn nor count).
 
-Reads: workers, employers.premium, ladders, scenario.training. Writes: workers.wage, earnings,
-tenure, unemployed_months, window accumulators, and the earnings panel when the scenario keeps one.
+Reads: workers, employers.premium, ladders, scenario.training and hours. Writes: workers.wage,
+earnings, tenure, unemployed_months, window accumulators (earnings, months employed, months
+resident), and the earnings panel when the scenario keeps one.
 Sources: ladder wages, BLS OEWS national medians (docs/ODD.md); skill return, assumption in the
 range of returns to basic skills (Hanushek et al. 2015, ~0.05-0.2 per sd).
 """
@@ -20,6 +24,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from sectorsim.columns import Column, Declares
+from sectorsim.streams import key_uniform
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
@@ -31,6 +36,16 @@ DECLARES = Declares(
         Column("earnings", "float32", 0.0, "$ / month", "Earnings this month."),
         Column("window_earnings", "float64", 0.0, "$", "Earnings summed over the policy horizon."),
         Column("window_employed", "int32", 0, "months", "Months employed over the policy horizon."),
+        Column(
+            "window_months", "int32", 0, "months", "Months resident in the region over the policy horizon."
+        ),
+        Column(
+            "window_hours",
+            "float64",
+            0.0,
+            "hours",
+            "Hours worked over the policy horizon (usual weekly x 52 / 12 a month).",
+        ),
     ),
 )
 
@@ -42,19 +57,29 @@ def wage_at(base: float, premium: float, skill: float, skill_return: float) -> f
     return base * max(factor, 0.3)
 
 
+#: Weeks in a month (52 / 12): usual weekly hours to hours in a month.
+WEEKS_PER_MONTH = 52.0 / 12.0
+
+
 class PayWorkers(NamedTuple):
     """The worker columns the monthly pay pass reads, and those it writes (marked)."""
 
+    key: NDArray[np.int64]
+    resident: NDArray[np.int8]
     employer: NDArray[np.int32]
     rung: NDArray[np.int8]
     skill: NDArray[np.float32]
     program: NDArray[np.int16]
+    hours: NDArray[np.float32]
+    unstable: NDArray[np.bool_]
     wage: NDArray[np.float32]  # written
     earnings: NDArray[np.float32]  # written
     tenure: NDArray[np.int16]  # written
     unemployed_months: NDArray[np.int16]  # written
     window_earnings: NDArray[np.float64]  # written when accumulating
     window_employed: NDArray[np.int32]  # written when accumulating
+    window_months: NDArray[np.int32]  # written when accumulating
+    window_hours: NDArray[np.float64]  # written when accumulating
 
 
 class PayEmployers(NamedTuple):
@@ -71,15 +96,27 @@ class PayParams(NamedTuple):
     trainee_hours: float  # share of the wage an employed trainee keeps: 1 - training_hours_share
     stipend: float  # monthly stipend of an unemployed trainee ($)
     accumulate: bool  # add the month to the horizon sums
+    volatility: float  # relative sd of monthly hours on an unstable job
+    hours_base: np.uint64  # stream base of this month's hours on unstable jobs
 
 
 @njit(cache=True, nogil=True)
 def _month(
     workers: PayWorkers, employers: PayEmployers, ladder_wage: NDArray[np.float64], params: PayParams
 ) -> None:
-    """One pass over the worker table: wage, earnings, tenure, unemployment, window sums."""
+    """One pass over the worker table: wage, earnings, tenure, unemployment, window sums.
+
+    Earnings of a job are its wage x usual hours / 40 (ladder wages are full-time equivalents),
+    times ``1 + volatility * sqrt(3) * (2u - 1)`` on an unstable job (u hashed per worker and month:
+    a relative sd of ``volatility``), times the trainee's share when in training.
+    """
     wage, earnings = workers.wage, workers.earnings
+    spread = params.volatility * np.sqrt(3.0)
     for i in range(workers.employer.size):  # loop: workers, one pass (compiled)
+        if workers.resident[i] != 1:
+            wage[i] = 0.0
+            earnings[i] = 0.0
+            continue
         j = workers.employer[i]
         training = workers.program[i] >= 0
         if j >= 0:
@@ -89,7 +126,10 @@ def _month(
                 workers.skill[i],
                 params.skill_return,
             )
-            earnings[i] = np.float64(wage[i]) * (params.trainee_hours if training else 1.0)
+            share = np.float64(workers.hours[i]) / 40.0
+            if workers.unstable[i]:
+                share *= 1.0 + spread * (2.0 * key_uniform(workers.key[i], params.hours_base) - 1.0)
+            earnings[i] = np.float64(wage[i]) * share * (params.trainee_hours if training else 1.0)
             workers.tenure[i] += 1
         else:
             wage[i] = 0.0
@@ -98,6 +138,9 @@ def _month(
         if params.accumulate:
             workers.window_earnings[i] += earnings[i]
             workers.window_employed[i] += j >= 0
+            workers.window_months[i] += 1
+            if j >= 0:
+                workers.window_hours[i] += np.float64(workers.hours[i]) * WEEKS_PER_MONTH
 
 
 def step(model: SectorModel, accumulate: bool | None = None) -> None:
@@ -112,16 +155,22 @@ def step(model: SectorModel, accumulate: bool | None = None) -> None:
     w, e, tr = model.workers, model.employers, model.config.training
     _month(
         PayWorkers(
+            key=w.key,
+            resident=w.resident,
             employer=w.employer,
             rung=w.rung,
             skill=w.skill,
             program=w.program,
+            hours=w.hours,
+            unstable=w.unstable,
             wage=w.wage,
             earnings=w.earnings,
             tenure=w.tenure,
             unemployed_months=w.unemployed_months,
             window_earnings=w.window_earnings,
             window_employed=w.window_employed,
+            window_months=w.window_months,
+            window_hours=w.window_hours,
         ),
         PayEmployers(sector=e.sector, premium=e.premium),
         model.ladders.wage,
@@ -130,7 +179,9 @@ def step(model: SectorModel, accumulate: bool | None = None) -> None:
             trainee_hours=1.0 - tr.training_hours_share,
             stipend=float(tr.stipend),
             accumulate=accumulate,
+            volatility=float(model.config.hours.volatility),
+            hours_base=model.streams.base("hours.month", model.month),
         ),
     )
     if accumulate and model.earnings_panel is not None:
-        model.earnings_panel[model.policy_month // model.config.panel_months] += w.earnings
+        model.earnings_panel[model.policy_month // model.config.panel_months, : w.n] += w.earnings

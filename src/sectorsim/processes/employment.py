@@ -1,7 +1,9 @@
 """Job transitions shared by processes: hiring a worker into a position and ending a job.
 
-Reads and writes: workers.employer, rung, tenure, unemployed_months, match, wage; the month's flows
-(separations by sector, by engaged employers, turnover cost).
+Reads and writes: workers.employer, rung, tenure, unemployed_months, match, wage; a hire also draws
+the job's hours (``sectorsim.processes.hours``) and puts the hired in the labor force; the month's
+flows (separations by sector, by engaged employers, turnover cost; who lost a job to non-employment,
+for the participation step).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sectorsim.columns import Column, Declares
+from sectorsim.processes import hours
 from sectorsim.state import NONE
 
 if TYPE_CHECKING:
@@ -28,7 +31,7 @@ DECLARES = Declares(
     ),
 )
 
-SeparationKind = Literal["quit", "barrier", "layoff", "job_to_job"]
+SeparationKind = Literal["quit", "barrier", "layoff", "job_to_job", "exit"]
 
 
 def separate(model: SectorModel, idx: NDArray[np.int64], kind: SeparationKind) -> None:
@@ -37,7 +40,8 @@ def separate(model: SectorModel, idx: NDArray[np.int64], kind: SeparationKind) -
     Args:
         model: The model.
         idx: Rows of employed workers.
-        kind: Why the job ended; every kind counts toward employer turnover.
+        kind: Why the job ended; every kind counts toward employer turnover (``exit``: the worker
+            retired, died or left the region).
     """
     if idx.size == 0:
         return
@@ -57,9 +61,16 @@ def separate(model: SectorModel, idx: NDArray[np.int64], kind: SeparationKind) -
             f.layoffs += idx.size
         case "job_to_job":
             f.job_to_job += idx.size
+        case "exit":
+            f.exit_separations += idx.size
+    if kind in ("quit", "barrier", "layoff"):
+        f.lost_jobs.append((idx, kind == "barrier"))
     w.employer[idx] = NONE
     w.rung[idx] = NONE
     w.tenure[idx] = 0
+    w.hours[idx] = 0.0
+    w.unstable[idx] = False
+    w.wants_more_hours[idx] = False
     if kind != "job_to_job":
         w.unemployed_months[idx] = 0
 
@@ -78,10 +89,14 @@ def hire(
     if idx.size == 0:
         return
     w, e, f = model.workers, model.employers, model.flows
-    moving = idx[w.employer[idx] >= 0]
+    was_employed = w.employer[idx] >= 0
+    moving = idx[was_employed]
     separate(model, moving, "job_to_job")
     f.hires += idx.size
-    f.hires_from_unemployment += idx.size - moving.size
+    from_inactive = int((~was_employed & ~w.in_labor_force[idx]).sum())
+    f.hires_from_inactive += from_inactive
+    f.hires_from_unemployment += idx.size - moving.size - from_inactive
+    w.in_labor_force[idx] = True
     u = model.streams.uniform("hire.match", model.month, w.key[idx])
     piped = (w.pipeline[idx] >= 0) & (w.pipeline[idx] == e.commitment[employer])
     boost = np.where(piped, e.screening_boost[employer], 0.0)
@@ -90,3 +105,6 @@ def hire(
     w.rung[idx] = rung
     w.tenure[idx] = 0
     w.unemployed_months[idx] = 0
+    hours.assign(
+        model.job_hours, w, idx, e.sector[employer].astype(np.int64), rung, model.streams, model.month
+    )

@@ -43,7 +43,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from sectorsim.columns import NONE, Column, Declares
-from sectorsim.processes import offers, search
+from sectorsim.processes import hours, offers, search
 from sectorsim.processes.employment import hire
 
 if TYPE_CHECKING:
@@ -143,7 +143,15 @@ def _vacancy_cells(model: SectorModel) -> dict[str, np.ndarray]:
     layout = model.cell_layout
     open_ = np.maximum(model.employers.positions - model.filled(), 0)
     slot_emp, slot_rung, count = _slots(open_, layout["employer_cell"], model.n_rungs, layout["wage"].size)
-    return {**layout, "emp": slot_emp, "rung": slot_rung, "count": count, "start": np.cumsum(count) - count}
+    return {
+        **layout,
+        "emp": slot_emp,
+        "rung": slot_rung,
+        "count": count,
+        "start": np.cumsum(count) - count,
+        # what on-the-job searchers compare offers with (their pay, for part-timers wanting more hours)
+        "reservation": hours.reservation_pay(model),
+    }
 
 
 def step(model: SectorModel) -> None:

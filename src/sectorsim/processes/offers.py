@@ -280,7 +280,7 @@ def hires(
         ScreenWorkers(
             key=w.key,
             employer=w.employer,
-            wage=w.wage,
+            wage=cells["reservation"],
             skill=w.skill,
             credential=w.credential,
             firm_sector=w.firm_sector,

@@ -26,17 +26,22 @@ class SearchWorkers(NamedTuple):
     """The worker columns the search pass reads."""
 
     key: NDArray[np.int64]
+    resident: NDArray[np.int8]
+    in_labor_force: NDArray[np.bool_]
     program: NDArray[np.int16]
     employer: NDArray[np.int32]
     group: NDArray[np.int8]
+    wants_more_hours: NDArray[np.bool_]
 
 
 class SearchParams(NamedTuple):
     """Search rates and the stream bases of the search pass."""
 
     on_the_job: float  # on_the_job_search: monthly probability an employed worker searches
+    involuntary: float  # hours.involuntary_search: the same for a part-timer who wants more hours
     apps_unemployed: float  # applications_per_month
     apps_employed: float  # on_the_job_applications
+    apps_inactive: float  # participation.passive_applications (people out of the labor force)
     search_base: np.uint64  # stream "search.on_the_job"
     count_base: np.uint64  # stream "search.applications"
 
@@ -47,6 +52,10 @@ def _search(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
     """Compiled pass over workers: this month's searchers and their application counts.
 
+    Residents not in training search: every unemployed person; an employed one with probability
+    ``on_the_job`` (``involuntary`` if part time and wanting more hours); a person out of the labor
+    force sends ``apps_inactive`` applications on average (contacts, not a search).
+
     Returns searcher rows (ascending), application counts, and the number of unemployed searchers
     (those sending none included).
     """
@@ -55,14 +64,18 @@ def _search(
     counts = np.empty(key.size, np.int64)
     n_out = n_unemployed = 0
     for i in range(key.size):  # loop: workers, one pass (compiled)
-        if workers.program[i] >= 0:
+        if workers.program[i] >= 0 or workers.resident[i] != 1:
             continue
-        unemployed = workers.employer[i] < 0
-        if unemployed:
+        if workers.employer[i] >= 0:
+            p = params.involuntary if workers.wants_more_hours[i] else params.on_the_job
+            if not key_uniform(key[i], params.search_base) < p:
+                continue
+            base = params.apps_employed
+        elif workers.in_labor_force[i]:
             n_unemployed += 1
-        elif not key_uniform(key[i], params.search_base) < params.on_the_job:
-            continue
-        base = params.apps_unemployed if unemployed else params.apps_employed
+            base = params.apps_unemployed
+        else:
+            base = params.apps_inactive
         n = rounded(base * group_network[workers.group[i]], key_uniform(key[i], params.count_base))
         if n > 0:
             rows[n_out] = i
@@ -75,12 +88,22 @@ def searchers(model: SectorModel) -> tuple[np.ndarray, np.ndarray]:
     """Rows of this month's searchers (ascending) and how many applications each sends."""
     w, lm = model.workers, model.labor
     rows, counts, n_unemployed = _search(
-        SearchWorkers(key=w.key, program=w.program, employer=w.employer, group=w.group),
+        SearchWorkers(
+            key=w.key,
+            resident=w.resident,
+            in_labor_force=w.in_labor_force,
+            program=w.program,
+            employer=w.employer,
+            group=w.group,
+            wants_more_hours=w.wants_more_hours,
+        ),
         model.group_network,
         SearchParams(
             on_the_job=float(lm.on_the_job_search),
+            involuntary=float(model.config.hours.involuntary_search),
             apps_unemployed=float(lm.applications_per_month),
             apps_employed=float(lm.on_the_job_applications),
+            apps_inactive=float(model.config.participation.passive_applications),
             search_base=model.streams.base("search.on_the_job", model.month),
             count_base=model.streams.base("search.applications", model.month),
         ),
@@ -159,7 +182,7 @@ def profiles(model: SectorModel, cells: dict, idx: np.ndarray) -> tuple[np.ndarr
         ProfileWorkers(
             area=w.area,
             employer=w.employer,
-            wage=w.wage,
+            wage=cells["reservation"],
             credential=w.credential,
             firm_sector=w.firm_sector,
             firm_level=w.firm_level,

@@ -1,6 +1,9 @@
 """Skill change: basic skills erode in long unemployment and grow slowly on the job.
 
-Reads: workers.unemployed_months, employer. Writes: workers.skill.
+Erosion applies to the unemployed (jobless and in the labor force) after ``skill_loss_after``
+months; people out of the labor force (students, carers, the retired-early) neither gain nor lose.
+
+Reads: workers.unemployed_months, employer, in_labor_force. Writes: workers.skill.
 Sources: erosion after six months out of work, assumption informed by the scarring literature
 (e.g. Edin and Gustavsson 2008: ~0.1 sd per year out of work); on-the-job gain, assumption.
 """
@@ -23,6 +26,7 @@ class SkillWorkers(NamedTuple):
     skill: NDArray[np.float32]
     employer: NDArray[np.int32]
     unemployed_months: NDArray[np.int16]
+    in_labor_force: NDArray[np.bool_]
 
 
 class SkillParams(NamedTuple):
@@ -35,12 +39,12 @@ class SkillParams(NamedTuple):
 
 @njit(cache=True, nogil=True)
 def _change(workers: SkillWorkers, params: SkillParams) -> None:
-    """Add ``gain`` to employed workers' skill; take ``loss`` from those out of work > ``loss_after``."""
+    """Add ``gain`` to the employed's skill; take ``loss`` from the unemployed jobless > ``loss_after``."""
     skill = workers.skill
     for i in range(skill.size):  # loop: workers, one pass (compiled)
         if workers.employer[i] >= 0:
             skill[i] += params.gain
-        elif workers.unemployed_months[i] > params.loss_after:
+        elif workers.in_labor_force[i] and workers.unemployed_months[i] > params.loss_after:
             skill[i] -= params.loss
 
 
@@ -48,7 +52,12 @@ def step(model: SectorModel) -> None:
     """Apply this month's skill loss and gain."""
     w, lm = model.workers, model.labor
     _change(
-        SkillWorkers(skill=w.skill, employer=w.employer, unemployed_months=w.unemployed_months),
+        SkillWorkers(
+            skill=w.skill,
+            employer=w.employer,
+            unemployed_months=w.unemployed_months,
+            in_labor_force=w.in_labor_force,
+        ),
         SkillParams(
             loss_after=lm.skill_loss_after,
             loss=np.float32(lm.skill_loss_per_month),

@@ -66,6 +66,9 @@ PLACEMENT_WINDOW_MONTHS = 6
 def step(model: SectorModel) -> None:
     """Advance every trainee by one month."""
     w, tr_cfg, f = model.workers, model.config.training, model.flows
+    gone = np.flatnonzero((w.program >= 0) & (w.resident != 1))  # left the region: the course ends
+    w.program[gone] = NONE
+    f.dropouts += gone.size
     idx = np.flatnonzero(w.program >= 0)
     if idx.size:
         supported = np.where(w.support_left[idx] > 0, w.support_strength[idx], 0.0)

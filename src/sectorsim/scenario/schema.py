@@ -46,7 +46,11 @@ class Area(Strict):
     """A county or workforce area."""
 
     name: str = Field(min_length=1, description="Area name.")
-    workers: int = Field(ge=1, le=50_000_000, description="Working-age labor force (persons).")
+    workers: int = Field(
+        ge=1,
+        le=50_000_000,
+        description="Working-age population at the start (persons, entry_age to exit_age).",
+    )
     job_share: Share | None = Field(
         None,
         description="Share of the region's positions located here; default: the area's share of "
@@ -93,7 +97,7 @@ class Group(Strict):
     """A population group, used for disparity analysis. Groups are defined by the scenario."""
 
     name: str = Field(min_length=1)
-    share: Share = Field(description="Share of the labor force.")
+    share: Share = Field(description="Share of the working-age population.")
     basic_skills: float = Field(
         0.0, ge=-3, le=3, description="Mean basic-skills score (standard deviations)."
     )
@@ -115,6 +119,11 @@ class Rung(Strict):
     wage: Positive = Field(description="Base monthly wage ($, 2023 dollars).")
     credential: int = Field(0, ge=0, le=5, description="Credential level the rung requires.")
     share: Share = Field(description="Share of the sector's positions on this rung.")
+    part_time_share: Probability | None = Field(
+        None,
+        description="Share of this rung's jobs that are part-time (default: the sector's entry-rung "
+        "share times hours.rung_part_time_factor per rung up the ladder).",
+    )
 
 
 class Sector(Strict):
@@ -131,6 +140,22 @@ class Sector(Strict):
         "non-employment (quit or discharge), before job quality, match, tenure and barriers.",
     )
     ladder: list[Rung] = Field(min_length=1, max_length=6)
+    part_time_share: Probability = Field(
+        0.17, description="Share of the entry rung's jobs that are part-time (under 35 hours a week)."
+    )
+    full_time_hours: Annotated[float, Field(ge=35.0, le=80.0)] = Field(
+        40.0, description="Usual weekly hours of a full-time job."
+    )
+    part_time_hours: Annotated[float, Field(ge=1.0, lt=35.0)] = Field(
+        22.0, description="Usual weekly hours of a part-time job."
+    )
+    unstable_share: Probability = Field(
+        0.0, description="Share of jobs whose hours vary from month to month (irregular schedules)."
+    )
+    involuntary_share: Probability = Field(
+        0.2,
+        description="Share of part-time job holders who want more hours (part time for economic reasons).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Sector:
@@ -171,10 +196,10 @@ class Shock(Strict):
 class LaborMarket(Strict):
     """Search, matching, separation, advancement and skill parameters (see docs/ODD.md)."""
 
-    jobs_per_worker: Annotated[float, Field(ge=0.5, le=1.5)] = 0.96
-    initial_unemployment: Probability = 0.055
-    applications_per_month: Annotated[float, Field(ge=0.0, le=50.0)] = 2.5
-    on_the_job_search: Probability = 0.25
+    jobs_per_worker: Annotated[float, Field(ge=0.3, le=1.5)] = 0.714
+    initial_unemployment: Probability = 0.038
+    applications_per_month: Annotated[float, Field(ge=0.0, le=50.0)] = 3.0
+    on_the_job_search: Probability = 0.09
     on_the_job_applications: Annotated[float, Field(ge=0.0, le=50.0)] = 3.0
     wage_preference: Annotated[float, Field(ge=0.0, le=10.0)] = 2.0
     min_wage_gain: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05
@@ -198,6 +223,106 @@ class LaborMarket(Strict):
     skill_loss_per_month: Annotated[float, Field(ge=0.0, le=1.0)] = 0.02
     skill_gain_per_year: Annotated[float, Field(ge=0.0, le=1.0)] = 0.03
     turnover_cost_share: Annotated[float, Field(ge=0.0, le=2.0)] = 0.2
+    upskilling_rate: Probability = 0.0045
+
+
+class Demography(Strict):
+    """An open population: people enter young, age, retire and move in and out (docs/ODD.md)."""
+
+    open: bool = Field(True, description="People enter, age, retire and migrate; false: a closed population.")
+    entry_age: int = Field(18, ge=14, le=30, description="Age at which young people enter (years).")
+    exit_age: int = Field(
+        70, ge=40, le=90, description="Age by which everyone still here has retired (years)."
+    )
+    retirement_age: int = Field(60, ge=30, le=89, description="Age from which people retire (years).")
+    retirement_rate: Probability = Field(0.12, description="Annual retirement hazard from retirement_age.")
+    mortality_rate: Annotated[float, Field(ge=0.0, le=0.1)] = Field(
+        0.003, description="Annual death rate at working ages."
+    )
+    migration_rate: Annotated[float, Field(ge=0.0, le=0.3)] = Field(
+        0.02, description="Annual out-migration hazard of a resident, and the base in-migration rate."
+    )
+    migration_response: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
+        20.0,
+        description="How strongly migration answers the local market: rates scale by "
+        "exp(-/+ response x (reference_employment_rate - employment-to-population ratio)).",
+    )
+    reference_employment_rate: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+        0.70, description="Employment-to-population ratio elsewhere, which migrants compare the region with."
+    )
+    unemployed_migration_multiplier: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        1.5, description="Out-migration hazard of an unemployed resident relative to an employed one."
+    )
+    migrant_cap: Annotated[float, Field(ge=1.0, le=10.0)] = Field(
+        2.0,
+        description="Most in-migrants in a month, as a multiple of the base expectation (rows reserved).",
+    )
+    entrant_participation: Probability = Field(
+        0.55, description="Share of young entrants who enter the labor force at once (the rest study)."
+    )
+
+    @model_validator(mode="after")
+    def _ages(self) -> Demography:
+        if not self.entry_age < self.retirement_age < self.exit_age:
+            raise KeyedValueError(
+                "retirement_age",
+                f"must lie between entry_age ({self.entry_age}) and exit_age ({self.exit_age}), "
+                f"got {self.retirement_age}",
+            )
+        return self
+
+
+class Participation(Strict):
+    """Flows between unemployment and being out of the labor force (docs/ODD.md)."""
+
+    enabled: bool = Field(True, description="Three labor-force states; false: every jobless person searches.")
+    initial_participation: Probability = Field(
+        0.73, description="Share of the working-age population in the labor force at the start."
+    )
+    separation_to_inactive: Probability = Field(
+        0.55, description="Share of people losing or leaving a job who leave the labor force."
+    )
+    barrier_to_inactive: Probability = Field(
+        0.6, description="Share of people leaving a job after a barrier shock who leave the labor force."
+    )
+    exit_rate: Probability = Field(
+        0.15, description="Monthly hazard that an unemployed searcher stops searching."
+    )
+    discouraged_after: int = Field(
+        6, ge=1, le=120, description="Months unemployed after which searchers tire."
+    )
+    discouraged_multiplier: Annotated[float, Field(ge=1.0, le=10.0)] = Field(
+        1.5, description="Multiplier on the exit hazard of the long-term unemployed (discouraged workers)."
+    )
+    barrier_exit_multiplier: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        1.5, description="Multiplier on the exit hazard of searchers with a barrier."
+    )
+    entry_rate: Probability = Field(
+        0.022, description="Monthly hazard that a person out of the labor force starts searching."
+    )
+    barrier_entry_multiplier: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        0.6, description="Multiplier on the entry hazard of people with a barrier."
+    )
+    passive_applications: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        0.5,
+        description="Applications per month a person out of the labor force sends through contacts "
+        "(a hire moves them straight into employment).",
+    )
+
+
+class Hours(Strict):
+    """Hours of work: part-time and full-time jobs, unstable schedules (docs/ODD.md)."""
+
+    enabled: bool = Field(True, description="Jobs have hours; false: every job is 40 hours, every month.")
+    rung_part_time_factor: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.5, description="Part-time share of each rung relative to the rung below (when a rung sets none)."
+    )
+    volatility: Annotated[float, Field(ge=0.0, le=0.5)] = Field(
+        0.25, description="Standard deviation of monthly hours on an unstable job, relative to usual hours."
+    )
+    involuntary_search: Probability = Field(
+        0.5, description="Monthly probability that a part-time worker who wants more hours searches."
+    )
 
 
 class Training(Strict):
@@ -279,6 +404,9 @@ class Scenario(Strict):
     sectors: list[Sector] = Field(min_length=1, max_length=16)
     employers: Employers = Employers()
     labor_market: LaborMarket = LaborMarket()
+    demography: Demography = Demography()
+    participation: Participation = Participation()
+    hours: Hours = Hours()
     training: Training = Training()
     shocks: list[Shock] = Field(default_factory=list)
     disparity: Disparity = Disparity()
@@ -383,7 +511,7 @@ class Scenario(Strict):
 
     @property
     def n_workers(self) -> int:
-        """Labor force of the whole region."""
+        """Working-age population of the whole region at the start."""
         return sum(a.workers for a in self.region.areas)
 
     def arm(self, name: str) -> Arm:
