@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -221,3 +222,108 @@ def test_replication_noise_recovers_known_variances():
     assert res["noise_share"] == pytest.approx(1 / (1 + 4), abs=0.03)
     assert res["noise_share_of_mean"] == pytest.approx((1 / r) / (4 + 1 / r), abs=0.03)
     assert res["replication_shift_share"] > 0.5
+
+
+# ---- the method table ---------------------------------------------------------------------------
+
+
+def _fake_run(raw, params, arm, seed, ids, metrics):
+    """Stands in for a model run: a known function of the parameters plus a little seed noise."""
+    y = (
+        1000 * params["labor_market.offer_acceptance"]
+        + params["arms.sector_partnership.policies.0.budget"] / 1e6
+    )
+    return {**ids, **{m: y + 0.01 * (seed % 7) for m in metrics}, "error": ""}
+
+
+def _tiny_with(method: str, samples: int) -> tuple[sw.Experiment, dict]:
+    exp, raw = sw.load_experiment(TINY)
+    data = exp.model_dump(mode="json") | {
+        "method": method,
+        "samples": samples,
+        "arms": ["sector_partnership"],
+        "outputs": {"metrics": ["earnings_mean"], "differences": []},
+    }
+    return sw.Experiment.model_validate(data), raw
+
+
+SIZES = {"sobol": 8, "morris": 4, "fast": 65, "latin": 10, "grid": 3}
+
+
+def test_the_schema_accepts_exactly_the_methods_of_the_table():
+    from typing import get_args
+
+    assert get_args(sw.Experiment.model_fields["method"].annotation) == tuple(sw.METHODS)
+    assert set(SIZES) == set(sw.METHODS), "every method of the table is exercised below"
+
+
+@pytest.mark.filterwarnings("ignore:FAST confidence intervals")
+@pytest.mark.parametrize("method", list(sw.METHODS))
+def test_every_method_of_the_table_runs_a_tiny_sweep_end_to_end(method, tmp_path, monkeypatch):
+    import sectorsim.sweep.execute as execute
+    from sectorsim.report import write_sensitivity_report
+
+    monkeypatch.setattr(execute, "run_task", _fake_run)
+    exp, raw = _tiny_with(method, SIZES[method])
+    out = sw.run_sweep(exp, raw, tmp_path / method, jobs=1)
+    indices, noise = sw.analyze(out)
+    entry = sw.METHODS[method]
+    # the table's sampler made the design; its analyzer made exactly its indices
+    X = sw.sample(exp)
+    assert len(sw.read_runs(out)) == X.shape[0] * exp.replications
+    assert set(indices["index"]) == set(entry.indices) - ({"S2"} if not exp.second_order else set())
+    assert entry.headline in set(indices["index"])
+    # the influential parameter tops the headline index
+    top = indices[indices["index"] == entry.headline].set_index("parameter")["value"].abs()
+    assert top.idxmax() == "labor_market.offer_acceptance", indices
+    assert noise["noise_share"].between(0, 1).all()
+    meta = json.loads((out / "experiment.json").read_text())
+    write_sensitivity_report(
+        str(out / "report.html"), meta, indices, noise, sw.output_table(meta, sw.read_runs(out))
+    )
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png") == 1 + bool(entry.bars) + bool(entry.scatter)
+    assert "Mean monthly earnings ($): sector_partnership" in html  # the registry's label, not the raw name
+
+
+def test_the_table_alone_drives_sampling_and_analysis(tmp_path, monkeypatch):
+    """Swap one entry's sampler and analyzer: sweeps and analysis use the new ones, nothing else."""
+    import dataclasses
+
+    import sectorsim.sweep.execute as execute
+
+    monkeypatch.setattr(execute, "run_task", _fake_run)
+    calls = []
+
+    def sampler(problem, options):
+        calls.append(("sample", options.samples, options.seed))
+        return np.array([[100000.0, 0.6], [200000.0, 0.7], [250000.0, 0.9]])
+
+    def analyzer(problem, X, Y, options):
+        calls.append(("analyze", X.shape, len(Y)))
+        return [{"parameter": n, "index": "probe", "value": 1.0, "conf": 0.0} for n in problem["names"]]
+
+    real = sw.METHODS["latin"]
+    swapped = dataclasses.replace(real, sample=sampler, analyze=analyzer, indices=("probe",))
+    monkeypatch.setitem(sw.METHODS, "latin", swapped)
+    exp, raw = _tiny_with("latin", 10)
+    out = sw.run_sweep(exp, raw, tmp_path / "probe", jobs=1)
+    indices, _ = sw.analyze(out)
+    assert calls == [("sample", 10, exp.seed), ("analyze", (3, 2), 3)]
+    assert set(indices["index"]) == {"probe"}
+    # the companion: put the real analyzer back in the entry and the same sweep gives Spearman correlations
+    monkeypatch.setitem(sw.METHODS, "latin", dataclasses.replace(swapped, analyze=real.analyze))
+    assert set(sw.analyze(out)[0]["index"]) == {"spearman"}
+
+
+def test_a_samples_rule_of_the_table_reaches_the_schema():
+    exp, _ = sw.load_experiment(TINY)
+    data = exp.model_dump(mode="json")
+    with pytest.raises(ValueError, match="more than 64 samples"):
+        sw.Experiment.model_validate(data | {"method": "fast", "samples": 64})
+    sw.Experiment.model_validate(data | {"method": "fast", "samples": 65})
+    with pytest.raises(ValueError, match="values lists are for method grid; method latin needs bounds"):
+        sw.Experiment.model_validate(
+            data
+            | {"method": "latin", "parameters": [{"path": "labor_market.offer_acceptance", "values": [0.5]}]}
+        )

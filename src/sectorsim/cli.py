@@ -436,8 +436,8 @@ def analyze(
     import json
 
     from sectorsim.report import write_sensitivity_report
+    from sectorsim.sweep import METHODS, output_table, read_runs
     from sectorsim.sweep import analyze as run_analyze
-    from sectorsim.sweep import output_table, read_runs
 
     if not (folder / "experiment.json").is_file():
         raise InputError(
@@ -454,7 +454,8 @@ def analyze(
     for c in ("output", "top parameter", "index", "value [95% CI]", "noise share of mean"):
         table.add_column(c, justify="left" if c in ("output", "top parameter") else "right")
     for out_name in noise["output"]:
-        sub = indices[(indices["output"] == out_name) & indices["index"].isin(["ST", "mu_star", "spearman"])]
+        headline = METHODS[meta["experiment"]["method"]].headline
+        sub = indices[(indices["output"] == out_name) & (indices["index"] == headline)]
         nz = noise[noise["output"] == out_name].iloc[0]
         if sub.empty:
             table.add_row(escape(out_name), "–", "–", "–", f"{nz.noise_share_of_mean:.2f}")

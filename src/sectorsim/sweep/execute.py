@@ -1,0 +1,176 @@
+"""Running a sweep: one pure run per (sample, arm, replication), each streamed to its own Parquet part.
+
+Replication r uses the same seed in every arm and every sample (common random numbers), so arm
+differences are paired and samples differ only by their parameters. Each finished run is written at
+once as ``DIR/runs/part-s<sample>-a<arm>-r<replication>.parquet`` (atomically: a hidden temporary
+file renamed into place). Run again with the same DIR, finished runs are skipped; a changed
+experiment (its fingerprint: experiment, scenario, sectorsim version) is refused. A run that raises
+is recorded with its error and the sweep goes on. Where the runs happen (here, local processes,
+Dask) is :func:`sectorsim.pool.run_tasks`'s business and changes nothing but the wall time.
+
+Reads: the experiment and its scenario. Writes: ``DIR/experiment.json`` and ``DIR/runs/``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sectorsim import __version__
+from sectorsim.errors import InputError
+from sectorsim.pool import run_tasks
+from sectorsim.scenario.loading import set_path, validate
+from sectorsim.sweep.design import problem_of, sample
+from sectorsim.sweep.experiment import Experiment
+
+
+def fingerprint(exp: Experiment, raw: dict[str, Any]) -> str:
+    """Hash of everything that determines the runs: experiment, scenario and sectorsim version."""
+    blob = json.dumps(
+        {"experiment": exp.model_dump(mode="json"), "scenario": raw, "version": __version__},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def run_task(
+    raw: dict[str, Any],
+    params: dict[str, float],
+    arm: str,
+    seed: int,
+    ids: dict[str, Any],
+    metrics: list[str],
+) -> dict[str, Any]:
+    """One (sample, arm, replication) run: a pure function of its arguments. Errors are recorded."""
+    from sectorsim.assessment import resolve_targets
+    from sectorsim.runner import run_one
+
+    row: dict[str, Any] = dict(ids)
+    try:
+        data = copy.deepcopy(raw)
+        for k, v in params.items():  # loop: the sample's parameter values
+            set_path(data, k, v)
+        summary = run_one(resolve_targets(validate(data, "sweep"))[0], arm, seed).summary
+        row.update({m: float(summary[m]) for m in metrics})
+        row["error"] = ""
+    except Exception as exc:  # noqa: BLE001 - a failed run is recorded and the sweep goes on
+        row.update({m: float("nan") for m in metrics})
+        row["error"] = f"{type(exc).__name__}: {exc}"[:500]
+    return row
+
+
+def part_name(sample_i: int, arm_i: int, rep: int) -> str:
+    """File name of one run's Parquet part."""
+    return f"part-s{sample_i:07d}-a{arm_i:02d}-r{rep:04d}.parquet"
+
+
+def _write_row(runs_dir: Path, name: str, row: dict[str, Any], metrics: list[str]) -> None:
+    fields = [("sample", pa.int64()), ("arm", pa.string()), ("replication", pa.int64()), ("seed", pa.int64())]
+    fields += [(m, pa.float64()) for m in metrics] + [("error", pa.string())]
+    table = pa.Table.from_pylist([row], schema=pa.schema(fields))
+    tmp = runs_dir / f".{name}.tmp"
+    pq.write_table(table, tmp)
+    os.replace(tmp, runs_dir / name)
+
+
+def run_sweep(
+    exp: Experiment,
+    raw: dict[str, Any],
+    out: str | Path,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    experiment_file: str = "experiment",
+) -> Path:
+    """Run (or resume) a sweep, streaming each finished run to ``out/runs``.
+
+    Args:
+        exp: The experiment.
+        raw: Its scenario as a raw mapping (from ``load_experiment``).
+        out: Output folder.
+        jobs: Local worker processes (1: serial).
+        scheduler: Address of an existing dask.distributed scheduler.
+        dask_local: Start a LocalCluster with this many worker processes on 127.0.0.1.
+        progress: Called with (done, total) after each run (skipped runs count as done).
+        experiment_file: Name used in error messages.
+
+    Raises:
+        InputError: if ``out`` holds a sweep of a different experiment.
+    """
+    from sectorsim.runner import replication_seed
+    from sectorsim.scenario.schema import Scenario
+
+    out = Path(out)
+    runs_dir = out / "runs"
+    fp = fingerprint(exp, raw)
+    meta_path = out / "experiment.json"
+    if meta_path.exists():
+        old = json.loads(meta_path.read_text())
+        if old.get("fingerprint") != fp:
+            raise InputError(
+                experiment_file,
+                "",
+                f"{out} holds a sweep of a different experiment (the experiment, its scenario or "
+                "sectorsim changed since); use another --out, or delete the folder to start over",
+            )
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    X = sample(exp)
+    base = Scenario.model_validate(raw)
+    arms = exp.arms or [a.name for a in base.arms]
+    metrics = exp.recorded_metrics
+    meta = {
+        "fingerprint": fp,
+        "experiment": exp.model_dump(mode="json"),
+        "problem": problem_of(exp),
+        "X": X.tolist(),
+        "arms": arms,
+        "metrics": metrics,
+        "version": __version__,
+    }
+    tmp = out / ".experiment.json.tmp"
+    tmp.write_text(json.dumps(meta, indent=1))
+    os.replace(tmp, meta_path)
+    done = {p.name for p in runs_dir.glob("part-*.parquet")}
+    tasks = []
+    for i in range(X.shape[0]):  # loop: samples (building the task list)
+        params = {p.path: p.cast(X[i, j]) for j, p in enumerate(exp.parameters)}
+        for a_i, arm in enumerate(arms):  # loop: arms
+            for r in range(exp.replications):  # loop: replications
+                name = part_name(i, a_i, r)
+                if name in done:
+                    continue
+                seed = replication_seed(base.seed, r)
+                ids = {"sample": i, "arm": arm, "replication": r, "seed": seed}
+                tasks.append((name, (raw, params, arm, seed, ids, metrics)))
+    total = X.shape[0] * len(arms) * exp.replications
+    finished = total - len(tasks)
+    if progress:
+        progress(finished, total)
+
+    def on_done(name: str, row: dict[str, Any]) -> None:
+        nonlocal finished
+        _write_row(runs_dir, name, row, metrics)
+        finished += 1
+        if progress:
+            progress(finished, total)
+
+    run_tasks(run_task, tasks, on_done, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
+    return out
+
+
+def read_runs(out: str | Path) -> pd.DataFrame:
+    """All finished runs of a sweep, one row each, sorted by (sample, arm, replication)."""
+    df = pd.read_parquet(Path(out) / "runs")
+    df = df.drop_duplicates(["sample", "arm", "replication"])
+    return df.sort_values(["sample", "arm", "replication"]).reset_index(drop=True)

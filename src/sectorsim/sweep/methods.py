@@ -1,0 +1,259 @@
+"""The method table: each sensitivity method names its sampler and its analyzer.
+
+SALib-style: a sampler is ``sample(problem, options) -> X`` (rows are parameter samples) and an
+analyzer is ``analyze(problem, X, Y, options) -> rows`` (one ``parameter, index, value, conf`` row per
+index), whatever the method. ``problem`` is SALib's problem mapping (``names``, ``bounds``, ``dists``);
+``options`` (:class:`Options`) carries the sample size, the seed and the few method settings.
+Everything that differs between methods is in its :class:`Method` entry, so adding a method is one
+entry in :data:`METHODS`: the experiment schema, the sampling, the analysis, the report's figures and
+the terminal summary all read it.
+
+Reads and writes: nothing of the model; it maps parameter samples and outputs to indices.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+import numpy as np
+
+
+class Options(NamedTuple):
+    """The settings a sampler or analyzer may read (each reads only its own).
+
+    Attributes:
+        samples: Base sample size N (grid: levels per bounded parameter).
+        seed: Seed of the sampling and of the bootstrap confidence intervals.
+        second_order: Sobol: also second-order indices.
+        num_levels: Morris: levels of the grid the trajectories move on.
+        values: Grid: each parameter's discrete values, or None for a bounded parameter.
+    """
+
+    samples: int = 0
+    seed: int = 0
+    second_order: bool = False
+    num_levels: int = 4
+    values: tuple[tuple[float, ...] | None, ...] = ()
+
+
+Row = dict[str, Any]
+Sampler = Callable[[dict[str, Any], Options], np.ndarray]
+Analyzer = Callable[[dict[str, Any], np.ndarray, np.ndarray, Options], list[Row]]
+
+
+@dataclass(frozen=True)
+class Method:
+    """One sensitivity method: how to sample, how to analyze, and how its indices are shown.
+
+    Attributes:
+        name: The name an experiment file gives (``method: sobol``).
+        title: Plain-language name for reports.
+        sample: The sampler.
+        analyze: The analyzer.
+        indices: Index names the analyzer reports, in its row order per parameter.
+        headline: The index the terminal summary ranks parameters by.
+        bars: Indices a report draws as bars with their intervals (one panel per output).
+        scatter: Two indices a report plots against each other (x, y), or None.
+        samples_rule: Returns why a sample size does not suit the method, or None when it does.
+        discrete: Whether parameters may give lists of values instead of bounds.
+    """
+
+    name: str
+    title: str
+    sample: Sampler
+    analyze: Analyzer
+    indices: tuple[str, ...]
+    headline: str
+    bars: tuple[str, ...] = ()
+    scatter: tuple[str, str] | None = None
+    samples_rule: Callable[[int], str | None] = lambda n: None
+    discrete: bool = False
+
+
+def _rows(names: list[str], res: Any, kinds: tuple[tuple[str, str | None], ...]) -> list[Row]:
+    """Rows per parameter for SALib result keys: (index, its confidence key or None)."""
+    return [
+        {
+            "parameter": n,
+            "index": kind,
+            "value": res[kind][j],
+            "conf": res[conf][j] if conf else float("nan"),
+        }
+        for j, n in enumerate(names)  # loop: parameters
+        for kind, conf in kinds  # loop: the method's indices
+    ]
+
+
+# ---- samplers ------------------------------------------------------------------------------------
+
+
+def sample_sobol(problem: dict[str, Any], o: Options) -> np.ndarray:
+    """Sobol sequence with Saltelli's scheme: N (2D + 2) rows with second order, N (D + 2) without."""
+    from SALib.sample import sobol
+
+    return sobol.sample(problem, o.samples, calc_second_order=o.second_order, seed=o.seed)
+
+
+def sample_morris(problem: dict[str, Any], o: Options) -> np.ndarray:
+    """N Morris trajectories of D + 1 points each on a grid of ``num_levels`` levels."""
+    from SALib.sample import morris
+
+    return morris.sample(problem, o.samples, num_levels=o.num_levels, seed=o.seed)
+
+
+def sample_fast(problem: dict[str, Any], o: Options) -> np.ndarray:
+    """The eFAST search curves: N rows per parameter."""
+    from SALib.sample import fast_sampler
+
+    return fast_sampler.sample(problem, o.samples, seed=o.seed)
+
+
+def sample_latin(problem: dict[str, Any], o: Options) -> np.ndarray:
+    """A Latin hypercube of N rows."""
+    from SALib.sample import latin
+
+    return latin.sample(problem, o.samples, seed=o.seed)
+
+
+def sample_grid(problem: dict[str, Any], o: Options) -> np.ndarray:
+    """Every combination of the parameters' values (a bounded parameter: N evenly spaced levels)."""
+    values = o.values or (None,) * len(problem["names"])
+    axes = [
+        list(v) if v is not None else list(np.linspace(bounds[0], bounds[1], o.samples))
+        for v, bounds in zip(values, problem["bounds"], strict=True)  # loop: parameters
+    ]
+    return np.array(list(itertools.product(*axes)), dtype=float)
+
+
+# ---- analyzers -----------------------------------------------------------------------------------
+
+
+def analyze_sobol(problem: dict[str, Any], X: np.ndarray, Y: np.ndarray, o: Options) -> list[Row]:
+    """First-order and total indices S1, ST (and S2 per pair), with bootstrap intervals."""
+    from SALib.analyze import sobol
+
+    names = problem["names"]
+    res = sobol.analyze(problem, Y, calc_second_order=o.second_order, seed=o.seed)
+    rows = _rows(names, res, (("S1", "S1_conf"), ("ST", "ST_conf")))
+    if o.second_order:
+        rows += [
+            {
+                "parameter": f"{names[j]} x {names[k]}",
+                "index": "S2",
+                "value": res["S2"][j, k],
+                "conf": res["S2_conf"][j, k],
+            }
+            for j, k in itertools.combinations(range(len(names)), 2)  # loop: parameter pairs
+        ]
+    return rows
+
+
+def analyze_morris(problem: dict[str, Any], X: np.ndarray, Y: np.ndarray, o: Options) -> list[Row]:
+    """Elementary effects: mu* (with its interval), sigma and mu."""
+    from SALib.analyze import morris
+
+    res = morris.analyze(problem, X, Y, num_levels=o.num_levels, seed=o.seed)
+    return _rows(problem["names"], res, (("mu_star", "mu_star_conf"), ("sigma", None), ("mu", None)))
+
+
+def analyze_fast(problem: dict[str, Any], X: np.ndarray, Y: np.ndarray, o: Options) -> list[Row]:
+    """The eFAST first-order and total indices S1, ST."""
+    from SALib.analyze import fast
+
+    res = fast.analyze(problem, Y, seed=o.seed)
+    return _rows(problem["names"], res, (("S1", "S1_conf"), ("ST", "ST_conf")))
+
+
+def analyze_spearman(problem: dict[str, Any], X: np.ndarray, Y: np.ndarray, o: Options) -> list[Row]:
+    """Spearman rank correlation of each parameter with the output (Fisher-z interval).
+
+    For designs without a variance decomposition (Latin hypercube, grid).
+    """
+    from scipy.stats import spearmanr
+
+    rows = []
+    half = 1.96 / math.sqrt(max(len(Y) - 3, 1))  # Fisher z approximation
+    for j, n in enumerate(problem["names"]):  # loop: parameters
+        rho = spearmanr(X[:, j], Y).statistic if np.ptp(X[:, j]) > 0 and np.ptp(Y) > 0 else 0.0
+        rows.append(
+            {
+                "parameter": n,
+                "index": "spearman",
+                "value": float(rho),
+                "conf": float(abs(np.tanh(np.arctanh(np.clip(rho, -0.999, 0.999)) + half) - rho)),
+            }
+        )
+    return rows
+
+
+def _power_of_two(n: int) -> str | None:
+    return f"Sobol sampling needs a power of 2 (got {n})" if n & (n - 1) else None
+
+
+def _more_than_64(n: int) -> str | None:
+    return f"eFAST needs more than 64 samples (got {n})" if n <= 4 * 4**2 else None
+
+
+#: Every method, by the name an experiment file gives. Adding a method is one entry here.
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (  # loop: the table's entries
+        Method(
+            "sobol",
+            "Sobol (Saltelli sampling)",
+            sample_sobol,
+            analyze_sobol,
+            indices=("S1", "ST", "S2"),
+            headline="ST",
+            bars=("S1", "ST"),
+            samples_rule=_power_of_two,
+        ),
+        Method(
+            "morris",
+            "Morris elementary effects",
+            sample_morris,
+            analyze_morris,
+            indices=("mu_star", "sigma", "mu"),
+            headline="mu_star",
+            scatter=("mu_star", "sigma"),
+        ),
+        Method(
+            "fast",
+            "eFAST",
+            sample_fast,
+            analyze_fast,
+            indices=("S1", "ST"),
+            headline="ST",
+            bars=("S1", "ST"),
+            samples_rule=_more_than_64,
+        ),
+        Method(
+            "latin",
+            "Latin hypercube",
+            sample_latin,
+            analyze_spearman,
+            indices=("spearman",),
+            headline="spearman",
+            bars=("spearman",),
+        ),
+        Method(
+            "grid",
+            "Full grid",
+            sample_grid,
+            analyze_spearman,
+            indices=("spearman",),
+            headline="spearman",
+            bars=("spearman",),
+            discrete=True,
+        ),
+    )
+}
+
+if TYPE_CHECKING:
+    MethodName = str
+else:
+    MethodName = Literal[tuple(METHODS)]  # the schema accepts exactly the table's names
