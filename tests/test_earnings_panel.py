@@ -29,12 +29,16 @@ def test_off_by_default_and_the_switch_changes_no_result(small_raw):
 @pytest.mark.parametrize(("panel", "periods"), [("monthly", 24), ("quarterly", 8)])
 def test_panel_adds_up_to_the_horizon_sums(small_raw, panel, periods):
     model = _run(small_raw, panel)
-    p = model.earnings_panel
-    assert p.dtype == np.float32 and p.shape == (periods, model.workers.n)
-    np.testing.assert_allclose(p.sum(axis=0, dtype=np.float64), model.workers.window_earnings, rtol=1e-5)
+    w = model.workers
+    # one column per row the run may use (arrivals' rows are reserved); rows not yet used are 0
+    assert model.earnings_panel.dtype == np.float32
+    assert model.earnings_panel.shape == (periods, w.capacity)
+    assert not model.earnings_panel[:, w.n :].any()
+    p = model.earnings_panel[:, : w.n]
+    np.testing.assert_allclose(p.sum(axis=0, dtype=np.float64), w.window_earnings, rtol=1e-5)
     if panel == "monthly":
         # the last column is the last month's earnings, exactly
-        assert np.array_equal(p[-1], model.workers.earnings)
+        assert np.array_equal(p[-1], w.earnings)
         assert (p.sum(axis=1) > 0).all()
 
 
@@ -54,20 +58,24 @@ def test_run_writes_the_panel_file(tmp_path):
     df = pd.read_parquet(out / "earnings_panel.parquet")
     summary = pd.read_csv(out / "summary.csv")
     n_workers = 1500
-    assert len(df) == len(summary) * n_workers
-    assert list(df.columns[:5]) == ["arm", "replication", "worker", "group", "area"]
-    assert [c for c in df.columns[5:]] == [f"q{i:02d}" for i in range(1, 9)]
-    assert all(df[c].dtype == np.float32 for c in df.columns[5:])
+    # everyone resident at some time in the horizon: at least the initial population, who mostly stay
+    counts = df.groupby(["arm", "replication"], observed=True).size()
+    assert len(counts) == len(summary)
+    assert (counts > 0.8 * n_workers).all()
+    assert list(df.columns[:6]) == ["arm", "replication", "worker", "group", "area", "months_resident"]
+    assert [c for c in df.columns[6:]] == [f"q{i:02d}" for i in range(1, 9)]
+    assert all(df[c].dtype == np.float32 for c in df.columns[6:])
+    assert df["months_resident"].between(1, 24).all()
     assert set(df["area"].astype(str)) == {"Central County", "North County", "River County"}
     # a worker's group does not depend on the arm (same seed, same population)
     g = df.pivot_table(
         index=["replication", "worker"], columns="arm", values="group", aggfunc="first", observed=True
     )
     assert (g.nunique(axis=1) == 1).all()
-    # the panel and the summary agree on mean monthly earnings over the horizon
+    # the panel and the summary agree on earnings per resident-month over the horizon
     for row in summary.itertuples():
         sub = df[(df["arm"] == row.arm) & (df["replication"] == row.replication)]
-        panel_mean = sub.iloc[:, 5:].to_numpy(np.float64).sum(axis=1).mean() / 24
+        panel_mean = sub.iloc[:, 6:].to_numpy(np.float64).sum() / sub["months_resident"].sum()
         assert panel_mean == pytest.approx(row.earnings_mean, rel=1e-5)
 
 

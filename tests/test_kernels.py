@@ -169,6 +169,17 @@ def _world(seed: int, n: int, variant: str = "mixed") -> SimpleNamespace:
         support_left=g.integers(0, 4, n).astype(np.int16),
         support_strength=g.random(n).astype(np.float32),
     )
+    # residency (a few rows not yet arrived or gone), labor-force status and hours
+    w.resident = np.where(g.random(n) < 0.9, 1, g.integers(0, 3, n)).astype(np.int8)
+    w.employer[w.resident != 1] = -1
+    w.rung[w.resident != 1] = -1
+    w.in_labor_force = (w.resident == 1) & ((w.employer >= 0) | (g.random(n) < 0.6) | (w.program >= 0))
+    emp = w.employer >= 0
+    w.hours = np.where(emp, g.choice([15.0, 22.0, 37.5, 40.0, 41.5], n), 0.0).astype(np.float32)
+    w.unstable = emp & (g.random(n) < 0.3)
+    w.wants_more_hours = emp & (w.hours < 35) & (g.random(n) < 0.4)
+    w.window_months = g.integers(0, 50, n).astype(np.int32)
+    w.window_hours = g.uniform(0, 8000, n)
     return SimpleNamespace(w=w, e=e, ladder_wage=ladder_wage, required=required, n_rungs=n_rungs, rng=g)
 
 
@@ -255,21 +266,47 @@ def test_count_jobs_matches_bincount(seed, n, variant):
 
 
 def _tally_np(w, e, n_groups, n_sectors, mutant=False):
-    emp = w.employer >= 0
-    training = w.program >= 0
+    here = w.resident == 1 if not mutant else w.resident >= 0  # mutant: non-residents counted too
+    emp = here & (w.employer >= 0)
+    training = here & (w.program >= 0)
+    lf = here & w.in_labor_force
     jobs = w.employer[emp]
-    jobless_trainees = (~emp & training).sum() if not mutant else training.sum()  # mutant: all trainees
+    hours = w.hours.astype(np.float64)
+    part = emp & (hours < 35.0)
+    by_group = np.stack(
+        [
+            np.bincount(w.group[here], minlength=n_groups).astype(np.float64),
+            np.bincount(w.group[lf], minlength=n_groups).astype(np.float64),
+            np.bincount(w.group[emp], minlength=n_groups).astype(np.float64),
+            np.bincount(w.group[part], minlength=n_groups).astype(np.float64),
+            np.bincount(w.group[here], weights=w.earnings[here].astype(np.float64), minlength=n_groups),
+            np.bincount(w.group[emp], weights=hours[emp], minlength=n_groups),
+        ],
+        axis=1,
+    )
+    by_sector = np.stack(
+        [
+            np.bincount(e.sector[jobs], minlength=n_sectors).astype(np.float64),
+            np.bincount(e.sector[w.employer[part]], minlength=n_sectors).astype(np.float64),
+            np.bincount(e.sector[jobs], weights=hours[emp], minlength=n_sectors),
+        ],
+        axis=1,
+    )
+    total_hours = 0.0
+    for h in hours[emp]:  # loop: sum in row order, as the kernel adds
+        total_hours += h
     return (
+        int(here.sum()),
+        int(lf.sum()),
         int(emp.sum()),
         int(training.sum()),
-        int(jobless_trainees),
+        int((training & (w.employer < 0)).sum()),
         int(e.engaged[jobs].sum()),
-        np.bincount(w.group, weights=w.earnings.astype(np.float64), minlength=n_groups).astype(
-            np.float64
-        ),  # sums in row order
-        np.bincount(w.group[emp], minlength=n_groups).astype(np.float64),
-        np.bincount(w.group, minlength=n_groups).astype(np.int64),
-        np.bincount(e.sector[jobs], minlength=n_sectors).astype(np.int64),
+        int(part.sum()),
+        int((emp & w.wants_more_hours).sum()),
+        total_hours,
+        by_group,
+        by_sector,
     )
 
 
@@ -278,14 +315,23 @@ def test_tally_matches_numpy_counts(seed, n, variant):
     world = _world(seed, n, variant)
     w, e = world.w, world.e
     got = _tally(
-        TallyWorkers(employer=w.employer, program=w.program, group=w.group, earnings=w.earnings),
+        TallyWorkers(
+            resident=w.resident,
+            in_labor_force=w.in_labor_force,
+            employer=w.employer,
+            program=w.program,
+            group=w.group,
+            earnings=w.earnings,
+            hours=w.hours,
+            wants_more_hours=w.wants_more_hours,
+        ),
         TallyEmployers(sector=e.sector, engaged=e.engaged),
         N_G,
         N_S,
     )
-    assert _same(got, _tally_np(w, e, N_G, N_S))
+    assert _same(tuple(got), _tally_np(w, e, N_G, N_S))
     if seed == BIG:
-        assert not _same(got, _tally_np(w, e, N_G, N_S, mutant=True))
+        assert not _same(tuple(got), _tally_np(w, e, N_G, N_S, mutant=True))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -389,22 +435,34 @@ def test_wage_at_matches_numpy():
     assert not _same(got, _wage_at_np(base, premium, skill, 0.12, mutant=True))
 
 
-def _month_np(w, e, ladder_wage, skill_return, trainee_hours, stipend, accumulate, mutant=False):
-    """New (wage, earnings, tenure, unemployed_months, window_earnings, window_employed)."""
-    emp = w.employer >= 0
+def _month_np(w, e, ladder_wage, params, mutant=False):
+    """New (wage, earnings, tenure, unemployed_months, window sums) of the residents; others zeroed."""
+    here = w.resident == 1
+    emp = here & (w.employer >= 0)
+    jobless = here & (w.employer < 0)
     training = w.program >= 0
     j = np.where(emp, w.employer, 0)
-    pay = _wage_at_np(ladder_wage[e.sector[j], np.where(emp, w.rung, 0)], e.premium[j], w.skill, skill_return)
-    wage = np.where(emp, pay, 0.0).astype(np.float32)
-    keep = 1.0 if mutant else np.where(training, trainee_hours, 1.0)  # mutant: trainees keep the full wage
-    earnings = np.where(emp, wage.astype(np.float64) * keep, np.where(training, stipend, 0.0)).astype(
-        np.float32
+    pay = _wage_at_np(
+        ladder_wage[e.sector[j], np.where(emp, w.rung, 0)], e.premium[j], w.skill, params.skill_return
     )
-    window_earnings, window_employed = w.window_earnings, w.window_employed
-    if accumulate:
-        window_earnings = window_earnings + earnings.astype(np.float64)
-        window_employed = window_employed + emp
-    return wage, earnings, w.tenure + emp, w.unemployed_months + ~emp, window_earnings, window_employed
+    wage = np.where(emp, pay, 0.0).astype(np.float32)
+    share = w.hours.astype(np.float64) / 40.0
+    spread = params.volatility * np.sqrt(3.0)
+    vary = 1.0 + spread * (2.0 * _key_u(w.key, params.hours_base) - 1.0)
+    share = np.where(w.unstable, share * vary, share)
+    keep = 1.0 if mutant else np.where(training, params.trainee_hours, 1.0)  # mutant: trainees keep all
+    earnings = np.where(
+        emp, wage.astype(np.float64) * share * keep, np.where(jobless & training, params.stipend, 0.0)
+    ).astype(np.float32)
+    sums = (w.window_earnings, w.window_employed, w.window_months, w.window_hours)
+    if params.accumulate:
+        sums = (
+            sums[0] + np.where(here, earnings.astype(np.float64), 0.0),
+            sums[1] + emp,
+            sums[2] + here,
+            sums[3] + np.where(emp, w.hours.astype(np.float64) * (52.0 / 12.0), 0.0),
+        )
+    return (wage, earnings, w.tenure + emp, w.unemployed_months + jobless, *sums)
 
 
 @pytest.mark.parametrize("accumulate", [True, False])
@@ -412,25 +470,48 @@ def _month_np(w, e, ladder_wage, skill_return, trainee_hours, stipend, accumulat
 def test_pay_month_matches_numpy(seed, n, variant, accumulate):
     world = _world(seed, n, variant)
     w = _copy(world.w)
+    params = PayParams(
+        skill_return=0.1,
+        trainee_hours=0.7,
+        stipend=850.0,
+        accumulate=accumulate,
+        volatility=0.25,
+        hours_base=Streams(seed).base("hours.month", 3),
+    )
     _month(
         PayWorkers(
+            key=w.key,
+            resident=w.resident,
             employer=w.employer,
             rung=w.rung,
             skill=w.skill,
             program=w.program,
+            hours=w.hours,
+            unstable=w.unstable,
             wage=w.wage,
             earnings=w.earnings,
             tenure=w.tenure,
             unemployed_months=w.unemployed_months,
             window_earnings=w.window_earnings,
             window_employed=w.window_employed,
+            window_months=w.window_months,
+            window_hours=w.window_hours,
         ),
         PayEmployers(sector=world.e.sector, premium=world.e.premium),
         world.ladder_wage,
-        PayParams(skill_return=0.1, trainee_hours=0.7, stipend=850.0, accumulate=accumulate),
+        params,
     )
-    got = (w.wage, w.earnings, w.tenure, w.unemployed_months, w.window_earnings, w.window_employed)
-    args = (world.w, world.e, world.ladder_wage, 0.1, 0.7, 850.0, accumulate)
+    got = (
+        w.wage,
+        w.earnings,
+        w.tenure,
+        w.unemployed_months,
+        w.window_earnings,
+        w.window_employed,
+        w.window_months,
+        w.window_hours,
+    )
+    args = (world.w, world.e, world.ladder_wage, params)
     assert _same(got, _month_np(*args))
     if seed == BIG:
         assert not _same(got, _month_np(*args, mutant=True))
@@ -440,16 +521,21 @@ def test_pay_month_matches_numpy(seed, n, variant, accumulate):
 # search: _search, _profile_keys, _cumulative_weights, _draw_applications
 
 
-def _search_np(
-    w, group_network, on_the_job, apps_unemployed, apps_employed, search_base, count_base, mutant=False
-):
-    """Searchers: not in training, and unemployed or drawn to search on the job; counts rounded."""
-    free = w.program < 0
-    unemployed = w.employer < 0
-    searching = free & (unemployed | (_key_u(w.key, search_base) < on_the_job))
-    base = apps_unemployed if mutant else np.where(unemployed, apps_unemployed, apps_employed)
-    n = _rounded_np(base * group_network[w.group], _key_u(w.key, count_base))
+def _search_np(w, group_network, p, mutant=False):
+    """Searchers: residents not in training; the unemployed, the inactive (through contacts), and the
+    employed drawn to search on the job (more often if they want more hours); counts rounded."""
+    free = (w.program < 0) & (w.resident == 1)
+    employed = w.employer >= 0
+    unemployed = ~employed & w.in_labor_force
+    inactive = ~employed & ~w.in_labor_force
+    on_the_job = np.where(w.wants_more_hours, p.involuntary, p.on_the_job)
+    searching = free & (~employed | (_key_u(w.key, p.search_base) < on_the_job))
+    base = np.where(employed, p.apps_employed, np.where(unemployed, p.apps_unemployed, p.apps_inactive))
+    if mutant:  # mutant: the inactive apply like the unemployed
+        base = np.where(employed, p.apps_employed, p.apps_unemployed)
+    n = _rounded_np(base * group_network[w.group], _key_u(w.key, p.count_base))
     rows = np.flatnonzero(searching & (n > 0))
+    del inactive
     return rows, n[rows], int((free & unemployed).sum())
 
 
@@ -459,14 +545,29 @@ def test_search_pass_matches_numpy(seed, n, variant):
     network = np.array([1.0, 0.55, 1.3])
     s = Streams(seed)
     bases = (s.base("search.on_the_job", 2), s.base("search.applications", 2))
-    got = _search(
-        SearchWorkers(key=w.key, program=w.program, employer=w.employer, group=w.group),
-        network,
-        SearchParams(
-            on_the_job=0.3, apps_unemployed=2.5, apps_employed=0.8, search_base=bases[0], count_base=bases[1]
-        ),
+    params = SearchParams(
+        on_the_job=0.3,
+        involuntary=0.6,
+        apps_unemployed=2.5,
+        apps_employed=0.8,
+        apps_inactive=0.4,
+        search_base=bases[0],
+        count_base=bases[1],
     )
-    args = (w, network, 0.3, 2.5, 0.8, *bases)
+    got = _search(
+        SearchWorkers(
+            key=w.key,
+            resident=w.resident,
+            in_labor_force=w.in_labor_force,
+            program=w.program,
+            employer=w.employer,
+            group=w.group,
+            wants_more_hours=w.wants_more_hours,
+        ),
+        network,
+        params,
+    )
+    args = (w, network, params)
     assert _same(got, _search_np(*args))
     if seed == BIG:
         assert not _same(got, _search_np(*args, mutant=True))
@@ -866,7 +967,7 @@ def _skills_np(w, params, mutant=False):
     long_out = w.unemployed_months >= params.loss_after if mutant else w.unemployed_months > params.loss_after
     skill = w.skill.copy()
     skill[emp] += params.gain
-    skill[~emp & long_out] -= params.loss
+    skill[~emp & w.in_labor_force & long_out] -= params.loss
     return skill
 
 
@@ -875,7 +976,15 @@ def test_skill_change_matches_numpy(seed, n, variant):
     world = _world(seed, n, variant)
     w = _copy(world.w)
     params = SkillParams(loss_after=6, loss=np.float32(0.02), gain=np.float32(0.05 / 12.0))
-    _change(SkillWorkers(skill=w.skill, employer=w.employer, unemployed_months=w.unemployed_months), params)
+    _change(
+        SkillWorkers(
+            skill=w.skill,
+            employer=w.employer,
+            unemployed_months=w.unemployed_months,
+            in_labor_force=w.in_labor_force,
+        ),
+        params,
+    )
     assert _same(w.skill, _skills_np(world.w, params))
     if seed == BIG:
         assert not _same(w.skill, _skills_np(world.w, params, mutant=True))

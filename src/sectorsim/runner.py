@@ -59,7 +59,15 @@ def run_one(scenario: Scenario, arm: str, seed: int, replication: int = 0) -> Ru
         raise RuntimeError(f"non-finite outputs in arm '{arm}', seed {seed}: {bad or 'monthly series'}")
     panel = None
     if model.earnings_panel is not None:
-        panel = {"earnings": model.earnings_panel, "group": model.workers.group, "area": model.workers.area}
+        w = model.workers
+        here = np.flatnonzero(w.window_months > 0)  # everyone resident at some time in the horizon
+        panel = {
+            "earnings": model.earnings_panel[:, here],
+            "worker": here,
+            "group": w.group[here],
+            "area": w.area[here],
+            "months": w.window_months[here],
+        }
     return RunResult(arm, replication, seed, summary, series, panel)
 
 
@@ -125,8 +133,10 @@ def run_scenario(
 def write_earnings_panel(results: ScenarioResults, path: str) -> None:
     """Write every run's earnings panel to one Parquet file, a row per (arm, replication, worker).
 
-    Columns: arm, replication, worker (row key), group, area (of residence), then one float32
-    column per period of the horizon: ``m01``... (monthly) or ``q01``... (quarterly), in $.
+    Every worker resident at some time in the horizon has a row. Columns: arm, replication, worker
+    (row key: the same person in every arm), group, area (of residence), months_resident (months of
+    the horizon lived in the region), then one float32 column per period of the horizon: ``m01``...
+    (monthly) or ``q01``... (quarterly), in $ (0 for periods outside the region).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -144,9 +154,10 @@ def write_earnings_panel(results: ScenarioResults, path: str) -> None:
         cols = {
             "arm": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([run.arm])),
             "replication": pa.array(np.full(n, run.replication, np.int32)),
-            "worker": pa.array(np.arange(n, dtype=np.int64)),
+            "worker": pa.array(run.panel["worker"].astype(np.int64)),
             "group": pa.DictionaryArray.from_arrays(pa.array(run.panel["group"].astype(np.int32)), groups),
             "area": pa.DictionaryArray.from_arrays(pa.array(run.panel["area"].astype(np.int32)), areas),
+            "months_resident": pa.array(run.panel["months"].astype(np.int32)),
         }
         for t in range(earn.shape[0]):  # loop: periods (columns)
             cols[f"{prefix}{t + 1:02d}"] = pa.array(earn[t])

@@ -27,6 +27,21 @@ def gini(x: np.ndarray) -> float:
     return float(2.0 * (i * x).sum() / (x.size * total) - (x.size + 1) / x.size)
 
 
+#: The labor market's headline rates, averaged by year of the horizon (:func:`yearly_rates`).
+YEARLY_RATES = ("unemployment_rate", "employment_rate", "participation_rate")
+
+
+def yearly_rates(series: pd.DataFrame, burn_in: int) -> pd.DataFrame:
+    """Mean of each of :data:`YEARLY_RATES` by year of the horizon (0 = the first year after burn-in).
+
+    With several runs in ``series`` (replications), months are pooled: the result is the mean over
+    runs. A partial last year is averaged over the months it has.
+    """
+    h = series[series["month"] >= burn_in]
+    year = (h["month"] - burn_in) // 12
+    return h.groupby(year.rename("year"))[list(YEARLY_RATES)].mean()
+
+
 def _ratio(a: float, b: float) -> float:
     return float(a / b) if b > 0 else 0.0
 

@@ -241,7 +241,8 @@ def step(model: SectorModel) -> None:
     residents = int((w.resident == HERE).sum())
     expected = residents * (d.migration_rate + max(growth, 0.0)) * np.exp(-d.migration_response * gap) / 12.0
     n_in = min(
-        int(model.streams.round_counts("demography.in", t, np.zeros(1, np.int64), np.array([expected]))[0]), sched.cap
+        int(model.streams.round_counts("demography.in", t, np.zeros(1, np.int64), np.array([expected]))[0]),
+        sched.cap,
     )
     migrants = np.arange(first + n_entrants, first + n_entrants + n_in, dtype=np.int64)
     _arrive(model, entrants, young=True)

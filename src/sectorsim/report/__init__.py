@@ -14,7 +14,7 @@ from sectorsim.report.run import (
     comparison_table,
     differences_figure,
     earnings_by_group_figure,
-    employment_figure,
+    labor_market_figure,
     turnover_figure,
     write_report,
 )
@@ -26,7 +26,7 @@ __all__ = [
     "comparison_table",
     "differences_figure",
     "earnings_by_group_figure",
-    "employment_figure",
+    "labor_market_figure",
     "figure",
     "fmt",
     "impact_figure",

@@ -1,6 +1,7 @@
 """The report of a scenario run: outcomes per arm with CIs, paired differences, and plots.
 
-Plots: earnings by group over time for each arm; employment over time; annual turnover by sector;
+Plots: earnings by group over time for each arm; the labor market's rates by year (is the baseline
+stationary?); annual turnover by sector;
 paired differences against the reference arm with 95% error bars. Metric names are shown by their
 labels in the metric registry (``sectorsim.metrics``).
 
@@ -22,6 +23,7 @@ from sectorsim.outcomes import slug
 from sectorsim.report.formats import interval
 from sectorsim.report.page import figures, panels, write
 from sectorsim.scenario.schema import Scenario
+from sectorsim.summary import YEARLY_RATES, yearly_rates
 
 #: Metrics the table shows after the headline ones, when the run has them.
 EXTRA = ("employment_gap", "placements", "cost_per_placement", "turnover_engaged", "vacancy_fill_months")
@@ -48,17 +50,34 @@ def earnings_by_group_figure(series: pd.DataFrame, scenario: Scenario) -> plt.Fi
     return fig
 
 
-def employment_figure(series: pd.DataFrame, scenario: Scenario) -> plt.Figure:
-    """Employment rate over time, one line per arm."""
-    fig, ax = plt.subplots(figsize=(6.5, 3.2))
-    for arm, s in series.groupby("arm", sort=False):  # loop: arms
-        m = s.groupby("month")["employment_rate"].mean()
-        ax.plot(m.index - scenario.burn_in, m.to_numpy(), label=arm)
-    ax.axvline(0, color="grey", lw=0.8, ls=":")
-    ax.set_xlabel("months since policies start")
-    ax.set_ylabel("employment rate")
-    ax.legend(fontsize=8)
-    ax.set_title("Employment (mean of replications)")
+#: How far a yearly rate of the reference arm may stray from its first year for the market to count
+#: as holding still (percentage points): docs/ODD.md, 'Purpose and patterns'.
+STATIONARY_POINTS = {"unemployment_rate": 0.3, "employment_rate": 0.5, "participation_rate": 0.5}
+
+
+def labor_market_figure(series: pd.DataFrame, scenario: Scenario) -> plt.Figure:
+    """Unemployment, employment-to-population and participation by year of the horizon, one line per arm.
+
+    The shaded band is the reference arm's first year ± the tolerance within which a market counts as
+    holding still, so a drifting baseline shows at a glance.
+    """
+    fig, axes = panels(len(YEARLY_RATES), 3.6, 3.0)
+    ref = scenario.reference_arm
+    for ax, rate in zip(axes, YEARLY_RATES, strict=True):  # loop: the three rates
+        for arm, s in series.groupby("arm", sort=False):  # loop: arms
+            y = 100 * yearly_rates(s, scenario.burn_in)[rate]
+            ax.plot(y.index + 1, y.to_numpy(), marker="o", ms=3, label=arm, lw=2 if arm == ref else 1)
+            if arm == ref and len(y):
+                tol = STATIONARY_POINTS[rate]
+                ax.axhspan(y.iloc[0] - tol, y.iloc[0] + tol, color="grey", alpha=0.15, lw=0)
+        ax.set_title(label(rate), fontsize=9)
+        ax.set_xlabel("year of the horizon")
+        ax.set_ylabel("percent")
+    axes[0].legend(fontsize=7)
+    fig.suptitle(
+        "The labor market by year (mean of replications); band: the reference arm's first year "
+        "± the tolerance of a stationary market"
+    )
     return fig
 
 
@@ -147,7 +166,7 @@ def write_report(
     imgs = figures(
         [
             earnings_by_group_figure(series, scenario),
-            employment_figure(series, scenario),
+            labor_market_figure(series, scenario),
             turnover_figure(comparison, scenario),
             differences_figure(comparison, ref, list(DIFFERENCES), scenario),
         ]
@@ -167,8 +186,11 @@ effect is distinguishable from replication noise.</p>
 {comparison_table(comparison, ref, metrics, scenario)}
 <h2>Plots</h2>{imgs}
 <h2>How to read this report</h2>
-<ul><li>Earnings are mean monthly earnings of <i>all</i> workers in the region over the policy horizon,
-including months without a job (0) and in training (reduced hours or a stipend).</li>
+<ul><li>Earnings are mean monthly earnings of <i>all</i> working-age residents over the policy horizon,
+each counted for the months they lived in the region, including months without a job or out of the
+labor force (0), part-time months and months in training (reduced hours or a stipend).</li>
+<li>The employment rate is the employment-to-population ratio; the unemployment rate counts jobless
+people who search, over the labor force.</li>
 <li>Turnover counts every separation (quits, discharges, layoffs, job-to-job moves) per filled position per year.</li>
 <li>The earnings gap is the reference group's mean minus the other groups' mean; a negative difference
 from the reference arm means the policy narrowed the gap.</li>
