@@ -12,6 +12,7 @@ import copy
 import importlib.metadata
 import importlib.resources
 import json
+import math
 import os
 import shutil
 import signal
@@ -301,3 +302,21 @@ def test_calibration_command_on_a_region_with_other_sector_names(small_raw, tmp_
     assert "Traceback" not in res.stderr
     assert res.stdout.count("no published band") == 2
     assert "hospitality" in res.stdout and "Unemployment rate" in res.stdout
+
+
+# ---- evidence with one replication ----------------------------------------------------------------
+
+
+def test_one_replication_gives_finite_program_statistics():
+    """`evidence --replications 1` (CI's wheel smoke): single draws, no NaN, no warning (errors here)."""
+    from sectorsim.evidence import program_statistics
+
+    stats = program_statistics(shipped.path("evidence/wrtp.yaml"), replications=1, jobs=1)
+    for key in ("usd_24m", "pct_24m", "pct_y2", "pct_y3", "cost_per_participant", "completion_rate"):
+        assert math.isfinite(stats[key]), key
+
+
+def test_evidence_refuses_zero_replications(tmp_path):
+    res = run_cli("evidence", "--replications", "0", "--out", str(tmp_path / "out"))
+    assert res.returncode == 2 and "--replications" in res.stderr
+    assert not (tmp_path / "out").exists()
