@@ -20,9 +20,9 @@ import site
 import subprocess
 import sys
 import time
-import tomllib
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -70,19 +70,6 @@ def test_a_shipped_name_works_from_any_folder(tmp_path):
     assert "scenario 'default'" in " ".join(res.stdout.split())
 
 
-def test_packages_in_pyproject_name_every_package_under_src():
-    """The package-dir mapping needs an explicit package list: a new subpackage must be added to it."""
-    conf = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    listed = set(conf["packages"])
-    on_disk = {".".join(p.parent.relative_to(SRC.parent).parts) for p in SRC.rglob("__init__.py")} | {
-        "sectorsim.scenarios",
-        "sectorsim.scenarios.data",
-        "sectorsim.scenarios.evidence",
-    }
-    assert listed == on_disk, f"pyproject.toml [tool.setuptools] packages: add {on_disk - listed}"
-    assert conf["package-dir"] == {"": "src", "sectorsim.scenarios": "scenarios"}
-
-
 def _installed_editable_here() -> bool:
     try:
         dist = importlib.metadata.distribution("sectorsim")
@@ -109,7 +96,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _venv_with_the_wheel(tmp: Path) -> Path:
+def _venv_with_the_wheel(tmp: Path) -> tuple[Path, Path]:
     """Build the wheel from a copy of the checkout; install it (no deps) into a fresh venv in ``tmp``."""
     src = tmp / "checkout"
     shutil.copytree(
@@ -142,12 +129,22 @@ def _venv_with_the_wheel(tmp: Path) -> Path:
         [py, "-m", "pip", "install", "--no-deps", "-q", str(wheel)], capture_output=True, text=True
     )
     assert install.returncode == 0, install.stderr
-    return venv
+    return venv, wheel
 
 
 @pytest.mark.slow
 def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path):
-    venv = _venv_with_the_wheel(tmp_path)
+    venv, wheel = _venv_with_the_wheel(tmp_path)
+    with zipfile.ZipFile(wheel) as zf:
+        inside = set(zf.namelist())
+    modules = {p.relative_to(SRC.parent).as_posix() for p in SRC.rglob("*.py")}
+    scenarios = {
+        f"sectorsim/scenarios/{p.relative_to(ROOT / 'scenarios').as_posix()}"
+        for pattern in ("*.yaml", "evidence/*.yaml", "data/*")
+        for p in (ROOT / "scenarios").glob(pattern)
+    }
+    assert modules - inside == set(), "modules missing from the wheel"
+    assert scenarios - inside == set(), "shipped scenario files missing from the wheel"
     cwd = tmp_path / "elsewhere"
     cwd.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
