@@ -551,14 +551,14 @@ def calibration(
     manufacturing, retail, accommodation and food services); the region-wide bands always apply;
     other sectors are listed with 'no published band'. Exits with status 1 if a band is missed.
     """
-    from sectorsim.calibration import flow_table
+    from sectorsim.calibration import NO_BAND, flow_table
     from sectorsim.scenario import load_scenario
     from sectorsim.shipped import scenario as shipped_scenario
 
     sc = load_scenario(shipped_scenario(file))
     table = flow_table(sc, replications=replications)
     print_evidence(table, f"'{sc.name}', arm '{sc.reference_arm}', mean of {replications} replications")
-    banded = table[table["kind"] != "no published band"]
+    banded = table[table["kind"] != NO_BAND]
     if not banded["passed"].all():
         raise typer.Exit(1)
 
