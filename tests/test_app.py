@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import ROOT
 
@@ -103,3 +105,56 @@ def test_app_renders_both_sides_and_steps_live(app_url):
     assert changed >= 4, f"only {changed} of {len(after)} charts changed after six steps"
     assert (SCREENSHOTS / "workshop_app.png").stat().st_size > 20_000
     assert shutil.which("chromium") or Path(CHROMIUM).exists()
+
+
+def region_without_food_service(small_raw: dict, tmp_path: Path) -> Path:
+    """The small region with 'health care' and 'food service' renamed, written to a file."""
+    raw = copy.deepcopy(small_raw)
+    renamed = {"health care": "hospitals", "food service": "hospitality"}
+    for s in raw["sectors"]:
+        s["name"] = renamed.get(s["name"], s["name"])
+    raw["assessment"]["reference_shares"] = {
+        renamed.get(k, k): v for k, v in raw["assessment"]["reference_shares"].items()
+    }
+    raw["arms"] = [{"name": "none"}]
+    path = tmp_path / "no_food_service.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+def test_workshop_runs_on_a_region_without_food_service(small_raw, tmp_path):
+    from sectorsim.workshop import WorkshopModel, lowest_paid_sector, region_raw
+
+    path = region_without_food_service(small_raw, tmp_path)
+    assert lowest_paid_sector(region_raw(path)) == "hospitality"  # entry rung $2,550, the lowest
+    model = WorkshopModel(scenario_file=str(path), workers=1500, job_quality_raise=0.1)
+    assert model.sector == "hospitals" and model.job_quality_sector == "hospitality"
+    right = {p.type: p for p in model.config.arm("right").policies}
+    assert right["job_quality"].target_sector == "hospitality"
+    for _ in range(3):
+        model.step()
+    assert model.months == 3 and len(model.history["right"]) == 4
+    df = model.datacollector.get_model_vars_dataframe()
+    assert len(df) == 4 and df["right:earnings_mean"].gt(0).all()
+
+
+@pytest.mark.slow
+def test_app_labels_the_job_quality_slider_with_the_regions_lowest_paid_sector(small_raw, tmp_path):
+    path = region_without_food_service(small_raw, tmp_path)
+    code = "import sectorsim.app as a; print(a.MODEL_PARAMS['job_quality_raise']['label'])"
+    label = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SECTORSIM_APP_SCENARIO": str(path)},
+        check=True,
+    ).stdout.strip()
+    assert label == "Job-quality raise in hospitality (right)"
+    default = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "SECTORSIM_APP_SCENARIO"},
+        check=True,
+    ).stdout.strip()
+    assert default == "Job-quality raise in food service (right)"

@@ -17,7 +17,7 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sectorsim.outcomes import slug
-from sectorsim.workshop import POLICIES, STAGES, WorkshopModel
+from sectorsim.workshop import POLICIES, STAGES, WorkshopModel, lowest_paid_sector, region_raw
 
 #: Line style of each side (keyword arguments of matplotlib's plot).
 STYLE: dict[str, dict[str, Any]] = {
@@ -159,7 +159,7 @@ def RunningDifference(model: WorkshopModel) -> None:
     solara.FigureMatplotlib(fig, format="png")
 
 
-MODEL_PARAMS = {
+MODEL_PARAMS: dict[str, Any] = {
     "left": {
         "type": "Select",
         "value": "single_employer",
@@ -219,7 +219,7 @@ MODEL_PARAMS = {
         "min": 0.0,
         "max": 0.3,
         "step": 0.02,
-        "label": "Job-quality raise in food service (right)",
+        "label": "Job-quality raise in the lowest-paid sector (right)",  # named below
     },
     "workers": {
         "type": "SliderInt",
@@ -242,6 +242,9 @@ MODEL_PARAMS = {
 _scenario_file = os.environ.get("SECTORSIM_APP_SCENARIO") or None
 if _scenario_file:
     MODEL_PARAMS["scenario_file"] = _scenario_file  # fixed (not an input): the region to use
+MODEL_PARAMS["job_quality_raise"]["label"] = (
+    f"Job-quality raise in {lowest_paid_sector(region_raw(_scenario_file))} (right)"
+)
 
 CHARTS = (RunningDifference, EarningsByGroup, Turnover, Employment, Pathway)
 

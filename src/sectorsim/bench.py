@@ -16,9 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sectorsim import shipped
 from sectorsim.scenario import load_scenario
 
-BENCH_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "bench.yaml"
+BENCH_SCENARIO = shipped.path("bench.yaml")
 
 
 def scaled_overrides(path: Path, workers: int | None, months: int | None) -> dict[str, Any]:

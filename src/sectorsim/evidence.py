@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sectorsim import shipped
 from sectorsim.calibration import flow_table
 from sectorsim.evaluation import cost_benefit, impacts, run_evaluation
 from sectorsim.scenario import load_scenario
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS = shipped.root()
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ def evidence_table(
                 "high": r.high,
                 "simulated": r.simulated,
                 "passed": r.passed,
-                "kind": "band",
+                "kind": r.kind,
                 "note": "",
             }
         )
@@ -252,7 +253,11 @@ def _fmt(value: float, target: str) -> str:
 
 def validation_markdown(table: pd.DataFrame, replications: int | None) -> str:
     """Render docs/VALIDATION.md from the evidence table."""
-    reps = "each evidence file's own replications" if replications is None else f"{replications} replications"
+    reps = (
+        "each evidence file's own replications"
+        if replications is None
+        else f"{replications} replication{'s' if replications != 1 else ''}"
+    )
     lines = [
         "# Validation: sectorsim against published evidence",
         "",

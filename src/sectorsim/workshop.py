@@ -18,13 +18,24 @@ from typing import Any
 import mesa
 import numpy as np
 
+from sectorsim import shipped
 from sectorsim.model import SectorModel
 from sectorsim.outcomes import slug
 from sectorsim.scenario.loading import resolve_extends, set_path, validate
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml"
+DEFAULT_SCENARIO = shipped.path("default.yaml")
 POLICIES = ("none", "single_employer", "sector_partnership")
 STAGES = ("in training", "entry", "middle", "advanced")
+
+
+def region_raw(scenario_file: str | Path | None) -> dict[str, Any]:
+    """A scenario file's mapping (``extends`` resolved); the shipped default when None."""
+    return resolve_extends(Path(scenario_file) if scenario_file else DEFAULT_SCENARIO)
+
+
+def lowest_paid_sector(raw: dict[str, Any]) -> str:
+    """The sector whose entry rung pays least (the first such in the file): the job-quality target."""
+    return min(raw["sectors"], key=lambda s: s["ladder"][0]["wage"])["name"]
 
 
 def side_policies(
@@ -54,7 +65,7 @@ def side_policies(
             out.append(
                 {
                     "type": "job_quality",
-                    "target_sector": "food service",
+                    "target_sector": levers["job_quality_sector"],
                     "wage_raise": levers["job_quality_raise"],
                 }
             )
@@ -73,7 +84,8 @@ class WorkshopModel(mesa.Model):
         support: Support services on the right side.
         screening: Minimum basic-skills score to enroll (sd), right side.
         reach: 'region' or 'area' recruitment (right side).
-        job_quality_raise: Wage raise at half the food-service employers (right side); 0 = none.
+        job_quality_raise: Wage raise at half the employers of the region's lowest-paid sector
+            (:func:`lowest_paid_sector`; right side); 0 = none.
         workers: Size of the region (workers).
         seed: Seed shared by both sides.
         scenario_file: Scenario whose region is used (default: scenarios/default.yaml).
@@ -98,7 +110,7 @@ class WorkshopModel(mesa.Model):
         scenario: Any = None,  # noqa: ARG002 - Mesa's SolaraViz passes its own scenario object on reset
     ) -> None:
         super().__init__(rng=seed)
-        raw = resolve_extends(Path(scenario_file) if scenario_file else DEFAULT_SCENARIO)
+        raw = region_raw(scenario_file)
         total = sum(a["workers"] for a in raw["region"]["areas"])
         for a in raw["region"]["areas"]:
             a["workers"] = max(50, round(a["workers"] * workers / total))
@@ -107,7 +119,9 @@ class WorkshopModel(mesa.Model):
             if "health care" in [s["name"] for s in raw["sectors"]]
             else raw["sectors"][0]["name"]
         )
+        self.job_quality_sector = lowest_paid_sector(raw)
         levers = {
+            "job_quality_sector": self.job_quality_sector,
             "cohort_size": int(cohort_size),
             "portability": portability,
             "support": bool(support),
