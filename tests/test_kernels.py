@@ -593,6 +593,10 @@ def test_profile_keys_match_numpy(seed, n, variant):
     w = world.w
     rows = np.flatnonzero(world.rng.random(n) < 0.6).astype(np.int64)
     threshold = np.unique(np.round(world.ladder_wage.ravel() * 1.1, -2))
+    # some wages exactly on a band's threshold (a band is the count of thresholds at or below the wage)
+    w = _copy(w)
+    on = (w.employer >= 0) & (world.rng.random(n) < 0.2)
+    w.wage[on] = world.rng.choice(threshold, int(on.sum())).astype(np.float32)
     got = _profile_keys(
         rows,
         ProfileWorkers(
@@ -932,7 +936,7 @@ def test_separation_draw_matches_numpy(seed, n, variant):
     factors = HazardFactors(
         employer=g.uniform(0.01, 0.3, N_E),
         rung=0.9 ** np.arange(N_R, dtype=np.float64),
-        tenure=1.0 + 1.5 * np.exp(-np.arange(241) / 12.0),
+        tenure=g.uniform(0.5, 2.5, 241),  # distinct at every tenure, so the 240-month cap shows
     )
     s = Streams(seed)
     params = SeparationParams(
