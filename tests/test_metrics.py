@@ -33,7 +33,7 @@ def test_every_column_has_a_label_unit_and_direction(small_raw):
 def test_labels_of_family_columns_name_the_item(small_raw):
     sc = make_scenario(small_raw)
     assert metrics.label("turnover_health_care", sc) == "Turnover, health care (per year)"
-    assert metrics.label("earnings_mean") == "Mean monthly earnings ($)"
+    assert metrics.label("earnings_mean") == "Mean monthly earnings of working-age residents ($)"
     assert metrics.label("no_such_metric") == "no_such_metric"
 
 

@@ -12,7 +12,8 @@ from sectorsim import Employer, SectorModel, Worker
 def test_mesa_api(small_raw):
     sc = make_scenario(small_raw)
     m = SectorModel(scenario=sc, rng=4)
-    assert len(m.agents_by_type[Worker]) == sc.n_workers
+    # a view for every row the run may use (arrivals' reserved rows included)
+    assert len(m.agents_by_type[Worker]) == m.workers.capacity >= sc.n_workers
     assert len(m.agents_by_type[Employer]) == m.employers.n
     employed = m.agents_by_type[Worker].select(lambda a: a.employed)
     assert len(employed) == int((m.workers.employer >= 0).sum())
@@ -44,7 +45,7 @@ def test_monthly_series_matches_mesas_own_collect(small_raw):
     # with an agent reporter, mesa's own collect runs and records it
     both = MonthlySeries(model_reporters=monthly_reporters(m), agent_reporters={"id": "unique_id"})
     both.collect(m)
-    assert len(both.get_agent_vars_dataframe()) == m.workers.n + m.employers.n
+    assert len(both.get_agent_vars_dataframe()) == m.workers.capacity + m.employers.n
     assert both.get_model_vars_dataframe().iloc[0].equals(a.iloc[-1])
 
 
@@ -109,7 +110,9 @@ def test_outcomes_by_area_of_residence_add_up(small_raw):
     by_area = [out[f"participants_area_{k}"] for k in ("central_county", "north_county", "river_county")]
     assert sum(by_area) == int(m.workers.ever_enrolled.sum()) > 0
     assert by_area[1] == by_area[2] == 0  # the grants recruit inside Central County's lines only
-    weights = [a.workers for a in sc.region.areas]
+    # earnings by area are per resident-month, so the region's mean weighs areas by their resident-months
+    w = m.workers
+    weights = [float(w.window_months[w.area == a].sum()) for a in range(len(sc.region.areas))]
     mean = sum(
         w * out[f"earnings_area_{k}"]
         for w, k in zip(weights, ("central_county", "north_county", "river_county"), strict=True)

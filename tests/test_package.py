@@ -30,7 +30,15 @@ import yaml
 
 from conftest import ROOT, make_scenario, run_cli
 from sectorsim import shipped
-from sectorsim.calibration import FLOW_TARGETS, NO_BAND, flow_table, flow_targets, industry_of
+from sectorsim.calibration import (
+    FLOW_TARGETS,
+    NO_BAND,
+    REGION_TARGETS,
+    STATIONARITY,
+    flow_table,
+    flow_targets,
+    industry_of,
+)
 
 SRC = ROOT / "src" / "sectorsim"
 
@@ -275,12 +283,12 @@ def test_calibration_on_a_region_with_other_sector_names(small_raw):
     sc = make_scenario(other_region(small_raw), burn_in=6, months=6)
     table = flow_table(sc, replications=1).set_index("target")
     banded = table[table["kind"] == "band"]
+    per_sector = ["Monthly separations, {}", "Part-time share, {}", "Average weekly hours, {}"]
     assert list(banded.index) == [
-        "Monthly separations, manufacturing",
-        "Monthly separations, retail",
-        "Unemployment rate",
-        "Monthly job-finding rate of the unemployed",
-        "Job-to-job moves, share of employed per month",
+        *(f.format("manufacturing") for f in per_sector),
+        *(f.format("retail") for f in per_sector),
+        *(t.name for t in REGION_TARGETS),
+        *(name for _, name, _ in STATIONARITY),
     ]
     assert banded["simulated"].notna().all()
     none = table[table["kind"] == NO_BAND]

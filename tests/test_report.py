@@ -109,5 +109,5 @@ def test_panels_keep_a_wide_figure_on_the_page():
 @pytest.mark.slow
 def test_sweep_report_shows_output_labels(reports):
     html = reports["sweep"]
-    assert "Mean monthly earnings ($): sector_partnership − single_employer" in html
+    assert "Mean monthly earnings of working-age residents ($): sector_partnership − single_employer" in html
     assert "<th>output</th>" in html and "<th>column</th>" in html  # the noise table maps labels to names

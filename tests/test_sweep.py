@@ -283,7 +283,9 @@ def test_every_method_of_the_table_runs_a_tiny_sweep_end_to_end(method, tmp_path
     )
     html = (out / "report.html").read_text()
     assert html.count("data:image/png") == 1 + bool(entry.bars) + bool(entry.scatter)
-    assert "Mean monthly earnings ($): sector_partnership" in html  # the registry's label, not the raw name
+    assert (
+        "Mean monthly earnings of working-age residents ($): sector_partnership" in html
+    )  # the registry's label, not the raw name
 
 
 def test_the_table_alone_drives_sampling_and_analysis(tmp_path, monkeypatch):

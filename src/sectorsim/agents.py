@@ -17,11 +17,12 @@ if TYPE_CHECKING:
 
 
 def _column(table: str, name: str, doc: str) -> property:
+    # read the whole allocated column: a view may stand for a row reserved for someone who arrives later
     def get(self: _RowView) -> Any:
-        return getattr(getattr(self.model, table), name)[self.row].item()
+        return getattr(self.model, table).storage(name)[self.row].item()
 
     def set_(self: _RowView, value: Any) -> None:
-        getattr(getattr(self.model, table), name)[self.row] = value
+        getattr(self.model, table).storage(name)[self.row] = value
 
     return property(get, set_, doc=doc)
 
@@ -50,6 +51,10 @@ class Worker(_RowView):
     tenure = _column("workers", "tenure", "Months with the current employer.")
     earnings = _column("workers", "earnings", "Earnings this month ($).")
     program = _column("workers", "program", "Training program enrolled in, or -1.")
+    resident = _column("workers", "resident", "0: not (yet) in the region; 1: resident; 2: left.")
+    born = _column("workers", "born", "Month of birth (counted from the first simulated month).")
+    in_labor_force = _column("workers", "in_labor_force", "Employed, or jobless and searching.")
+    hours = _column("workers", "hours", "Usual weekly hours of the current job.")
 
     @property
     def employed(self) -> bool:
@@ -59,7 +64,8 @@ class Worker(_RowView):
     def credentials(self) -> dict[str, int]:
         """Portable credential level held in each sector, by sector name."""
         names = [s.name for s in self.model.config.sectors]
-        return {n: int(v) for n, v in zip(names, self.model.workers.credential[self.row], strict=True)}
+        held = self.model.workers.storage("credential")[self.row]
+        return {n: int(v) for n, v in zip(names, held, strict=True)}
 
 
 class Employer(_RowView):

@@ -357,8 +357,6 @@ MONTHLY: tuple[Metric | tuple[Metric, ...], ...] = (
         decimals=0,
     ),
     _m("turnover_cost", "Employers' turnover cost ($)", "$ / month", "lower", "sum", decimals=0),
-    _m("separations", "Separations", "persons / month", "lower", "sum", decimals=0),
-    _m("job_finding_rate", "Job-finding rate of the unemployed", "per month", "higher", "ratio", decimals=3),
     _m(
         "hires_from_inactive",
         "Hires from out of the labor force",
@@ -392,6 +390,8 @@ MONTHLY: tuple[Metric | tuple[Metric, ...], ...] = (
     _m(
         "upskilled", "Credentials earned outside programs", "credentials / month", "higher", "sum", decimals=0
     ),
+    _m("separations", "Separations", "persons / month", "lower", "sum", decimals=0),
+    _m("job_finding_rate", "Job-finding rate of the unemployed", "per month", "higher", "ratio", decimals=3),
     _m(
         "job_to_job_rate",
         "Job-to-job moves (share of the employed)",

@@ -106,7 +106,7 @@ class Schedule:
 
 def expected_growth(scenario: Scenario) -> float:
     """Annual growth of the region's positions implied by the sectors' growth rates."""
-    return float(sum(s.share * s.growth for s in scenario.sectors))
+    return float(sum(s.share * s.growth for s in scenario.sectors))  # loop: sectors
 
 
 def schedule(scenario: Scenario, streams: Streams) -> Schedule:
@@ -131,13 +131,13 @@ def draw_traits(
 
     The initial population draws at ``INIT_MONTH``; arrivals in the month they arrive.
     """
-    cum = np.cumsum([g.share for g in scenario.groups])
+    cum = np.cumsum([g.share for g in scenario.groups])  # loop: groups
     cum[-1] = 1.0
     keys = w.key[rows]
     group = np.searchsorted(cum, streams.uniform("init.group", month, keys), side="right")
     w.group[rows] = group
-    mean_skill = np.array([g.basic_skills for g in scenario.groups])
-    barrier_rate = np.array([g.barrier_rate for g in scenario.groups])
+    mean_skill = np.array([g.basic_skills for g in scenario.groups])  # loop: groups
+    barrier_rate = np.array([g.barrier_rate for g in scenario.groups])  # loop: groups
     w.skill[rows] = mean_skill[group] + streams.normal("init.skill", month, keys)
     w.barrier[rows] = streams.uniform("init.barrier", month, keys) < barrier_rate[group]
 
@@ -172,7 +172,7 @@ def draw_history(
     w.skill[rows] += (scenario.labor_market.skill_gain_per_year * share * years).astype(np.float32)
     keys = w.key[rows]
     had = (streams.uniform("history.worked", month, keys) < share) & (w.employer[rows] < 0)
-    sector_cum = np.cumsum([s.share for s in scenario.sectors])
+    sector_cum = np.cumsum([s.share for s in scenario.sectors])  # loop: sectors
     sector_cum[-1] = 1.0
     sector = np.searchsorted(sector_cum, streams.uniform("history.sector", month, keys), side="right")
     rung_cum = np.cumsum(ladders.share, axis=1)
@@ -194,7 +194,7 @@ def draw_ages(scenario: Scenario, keys: NDArray[np.int64], streams: Streams, mon
 
 def _areas(scenario: Scenario, keys: NDArray[np.int64], streams: Streams, month: int) -> NDArray[np.int64]:
     """Area of residence of arrivals, in proportion to the areas' initial populations."""
-    sizes = np.array([a.workers for a in scenario.region.areas], float)
+    sizes = np.array([a.workers for a in scenario.region.areas], float)  # loop: areas
     cum = np.cumsum(sizes / sizes.sum())
     cum[-1] = 1.0
     return np.searchsorted(cum, streams.uniform("demography.area", month, keys), side="right")

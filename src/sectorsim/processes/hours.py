@@ -57,7 +57,8 @@ DECLARES = Declares(
 def layout(scenario: Scenario, n_rungs: int) -> dict[str, NDArray[np.float64]]:
     """Per (sector, rung): part-time share, full-time and part-time hours, unstable and involuntary shares."""
     n_s = len(scenario.sectors)
-    out = {k: np.zeros((n_s, n_rungs)) for k in ("part_time", "full", "part", "unstable", "involuntary")}
+    keys = ("part_time", "full", "part", "unstable", "involuntary")
+    out = {k: np.zeros((n_s, n_rungs)) for k in keys}  # loop: the five tables
     on = scenario.hours.enabled
     for s, sector in enumerate(scenario.sectors):  # loop: sectors
         for r in range(n_rungs):  # loop: rungs

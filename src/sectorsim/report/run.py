@@ -61,7 +61,7 @@ def labor_market_figure(series: pd.DataFrame, scenario: Scenario) -> plt.Figure:
     The shaded band is the reference arm's first year ± the tolerance within which a market counts as
     holding still, so a drifting baseline shows at a glance.
     """
-    fig, axes = panels(len(YEARLY_RATES), 3.6, 3.0)
+    fig, axes = panels(len(YEARLY_RATES), 3.4, 3.0)
     ref = scenario.reference_arm
     for ax, rate in zip(axes, YEARLY_RATES, strict=True):  # loop: the three rates
         for arm, s in series.groupby("arm", sort=False):  # loop: arms
@@ -74,10 +74,7 @@ def labor_market_figure(series: pd.DataFrame, scenario: Scenario) -> plt.Figure:
         ax.set_xlabel("year of the horizon")
         ax.set_ylabel("percent")
     axes[0].legend(fontsize=7)
-    fig.suptitle(
-        "The labor market by year (mean of replications); band: the reference arm's first year "
-        "± the tolerance of a stationary market"
-    )
+    fig.suptitle("The labor market by year (band: reference arm's first year ± tolerance)", fontsize=10)
     return fig
 
 
