@@ -145,7 +145,7 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
         raise InputError(str(path), "", f"cannot read the file ({exc.__class__.__name__})") from None
     try:
         check_shape(text, str(path))
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: no Python objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
