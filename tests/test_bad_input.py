@@ -380,3 +380,8 @@ def test_a_nan_or_infinity_is_refused_where_the_schema_has_no_bound(tmp_path):
     path.write_text(yaml.safe_dump(raw))
     line = one_line(*cli("check", str(path))[::2])
     assert "region.max_commute_minutes: must be a finite number (got inf)" in line, line
+
+
+def test_a_folder_given_as_the_scenario_file(tmp_path):
+    line = one_line(*cli("check", str(tmp_path))[::2])
+    assert line == f"error: {tmp_path}: is a folder, not a file", line

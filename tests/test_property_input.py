@@ -418,3 +418,28 @@ def test_experiment_unknown_key_first_from_the_command():
         code, _, stderr = cli("sweep", str(path), "--out", str(d / "out"))
         line = assert_refused(code, stderr, (str(path),), d / "out")
         assert "methd: unknown key; did you mean 'method'" in line, line
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sweep.load_experiment checks `scenario:` with pathlib directly (OSError/ValueError escape); "
+    "it should call loading.sibling_file(path, exp.scenario, 'scenario', 'scenario file')",
+)
+@pytest.mark.parametrize("name", ["a" * 300, "a\x00b"])
+def test_an_experiment_scenario_that_is_no_file_name_gives_one_line(name):
+    with workdir() as d:
+        path = d / "experiment.yaml"
+        path.write_text(yaml.safe_dump(TINY_EXPERIMENT | {"scenario": name}))
+        code, _, stderr = cli("sweep", str(path), "--out", str(d / "out"))
+        assert_refused(code, stderr, (str(path),), d / "out")
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "a\x00b"])
+def test_an_extends_that_is_no_file_name_gives_one_line(name):
+    """The same names through ``extends`` (loading.sibling_file): one line, exit 2."""
+    with workdir() as d:
+        path = d / "scenario.yaml"
+        path.write_text(yaml.safe_dump({"extends": name, "name": "x"}))
+        code, _, stderr = cli("check", str(path))
+        line = assert_refused(code, stderr, (str(path),), d / "out")
+        assert "extends: base file" in line and "not found" in line, line

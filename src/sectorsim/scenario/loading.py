@@ -13,6 +13,7 @@ When a file has several problems, an unknown key is reported first: a misspelt k
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 import sys
@@ -138,7 +139,10 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except (OSError, ValueError):
         found = False
     if not found:
-        raise InputError(str(path), "", "file not found")
+        is_dir = False
+        with contextlib.suppress(OSError, ValueError):
+            is_dir = path.is_dir()
+        raise InputError(str(path), "", "is a folder, not a file" if is_dir else "file not found")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -150,7 +154,7 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(str(path), "", f"malformed YAML{_at(mark)}: {problem}") from None
-    except (ValueError, OverflowError, TypeError) as exc:  # a scalar YAML cannot turn into a value
+    except (ValueError, OverflowError, TypeError) as exc:  # a scalar that cannot become a value
         what = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         if "integer string conversion" in what:
             what = f"an integer has more than {sys.get_int_max_str_digits():,} digits"
