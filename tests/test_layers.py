@@ -8,7 +8,7 @@ Layers, bottom to top (docs/ARCHITECTURE.md):
    the tables they are handed)
 2. scenario: the schema and its loading
 3. model: state, population, processes, agents, the monthly series, the in-run study hooks, the model
-4. records: per-run summaries, the runner, the process pool
+4. records: per-run summaries, the runner, the process pool, output locations (checked, staged)
 5. analysis: comparison, evaluation, calibration, assessment, evidence, sweeps, reports, benchmark
 6. interface: the CLI, the workshop app, the package's lazy front door
 
@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("plug-ins", ("policies",)),
     ("scenario", ("scenario",)),
     ("model", ("state", "population", "processes", "agents", "outcomes", "study", "model")),
-    ("records", ("summary", "runner", "pool")),
+    ("records", ("summary", "runner", "pool", "outputs")),
     (
         "analysis",
         (

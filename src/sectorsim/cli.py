@@ -1,17 +1,17 @@
 """The ``sectorsim`` command.
 
-Every user mistake (a bad scenario file, a bad option) ends with one line on stderr naming the
-file, the key path and what is allowed, and exit status 2; nothing is written to the output folder.
+Every user mistake (a bad scenario file, a bad option, an output location that cannot be written)
+ends with one line on stderr naming the file or option, the key path and what is allowed, and exit
+status 2. Input files and output locations are checked before any work starts; nothing is written to
+the output folder unless the command succeeds.
 """
 
 from __future__ import annotations
 
-import shutil
+import functools
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,9 +27,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from typer._click import exceptions as click_errors  # typer vendors Click: its usage errors are these
 
 from sectorsim import __version__
-from sectorsim.errors import InputError
+from sectorsim.errors import InputError, one_line
+from sectorsim.outputs import check_file, check_folder, check_input_file, staged_output
 
 app = typer.Typer(
     name="sectorsim",
@@ -75,25 +77,6 @@ def _root(
     ] = False,
 ) -> None:
     """Sectorsim: agent-based simulation of regional labor markets."""
-
-
-@contextmanager
-def staged_output(out: Path) -> Iterator[Path]:
-    """Write into a temporary folder beside ``out``; move files into ``out`` only on success."""
-    if out.exists() and not out.is_dir():
-        raise InputError(str(out), "--out", "exists and is not a folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        yield tmp
-        out.mkdir(exist_ok=True)
-        for f in sorted(tmp.iterdir()):
-            target = out / f.name
-            if target.is_dir():
-                shutil.rmtree(target)
-            f.replace(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def progress_bar(what: str) -> Progress:
@@ -146,7 +129,9 @@ def run(
     replications: Annotated[
         int | None, typer.Option(min=1, max=10_000, help="Override the scenario's replications.")
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Override the scenario's seed.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, max=2**63 - 1, help="Override the scenario's seed.")
+    ] = None,
     months: Annotated[
         int | None, typer.Option(min=1, max=1200, help="Override the months after burn-in.")
     ] = None,
@@ -163,8 +148,10 @@ def run(
     from sectorsim.runner import default_jobs, run_scenario, write_earnings_panel
     from sectorsim.scenario import load_scenario
 
-    sc, targets = resolve_targets(load_scenario(file, _overrides(replications, seed, months)))
+    sc = load_scenario(file, _overrides(replications, seed, months))
     out_dir = out or Path("results") / sc.name
+    check_folder(out_dir)
+    sc, targets = resolve_targets(sc)
     n_jobs = jobs or default_jobs()
     total = len(sc.arms) * sc.replications
     err_console.print(
@@ -218,12 +205,15 @@ def evaluate(
     from sectorsim.runner import default_jobs
     from sectorsim.scenario import load_scenario
 
-    sc, _ = resolve_targets(load_scenario(file, _overrides(replications, None, None)))
+    sc = load_scenario(file, _overrides(replications, None, None))
     if sc.evaluation is None:
         raise InputError(
             str(file), "evaluation", "the scenario has no evaluation block (see docs/ODD.md, 'Evaluation')"
         )
     out_dir = out or Path("results") / sc.name / "evaluation"
+    check_folder(out_dir)
+    sc, _ = resolve_targets(sc)
+    assert sc.evaluation is not None  # checked above; resolving targets keeps the block
     n_jobs = jobs or default_jobs()
     err_console.print(
         f"evaluating '{sc.name}': {sc.evaluation.applicants:,} applicants, {sc.replications} replications "
@@ -302,6 +292,7 @@ def assess(
 
     sc = load_scenario(file)
     out_dir = out or Path("results") / sc.name / "assessment"
+    check_folder(out_dir)
     with staged_output(out_dir) as tmp:
         sectors, areas = run_assess(sc)
         sectors.to_csv(tmp / "assessment.csv", index=False)
@@ -358,8 +349,9 @@ def init_region(
     from sectorsim.region_import import HEADER, build_scenario
     from sectorsim.scenario.loading import validate
 
-    if out.exists() and not force:
-        raise InputError(str(out), "--out", "exists; pass --force to overwrite")
+    for option, given in (("--qcew", qcew), ("--oews", oews), ("--commuting", commuting)):  # loop: inputs
+        check_input_file(given, option)
+    check_file(out, "--out", overwrite=force)
     raw = build_scenario(qcew, oews, commuting, name=name, workers=workers)
     validate(raw, str(out))  # the scenario must be valid before anything is written
     text = HEADER + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=110)
@@ -402,9 +394,10 @@ def sweep(
     from sectorsim.sweep import load_experiment, run_sweep
 
     if scheduler and dask_local:
-        raise InputError("--scheduler", "--dask-local", "give one of them, not both")
+        raise InputError("--scheduler, --dask-local", "", "give one of them, not both")
     exp, raw = load_experiment(experiment)
     out_dir = out or Path("results") / "sweeps" / exp.name
+    check_folder(out_dir)
     n_jobs = jobs or default_jobs()
     where = (
         f"Dask at {scheduler}"
@@ -439,6 +432,35 @@ def sweep(
     err_console.print(msg + f"; next: sectorsim analyze {out_dir}")
 
 
+def check_sweep_folder(folder: Path) -> None:
+    """Refuse a folder that is not a readable sweep folder or cannot be written, before any analysis.
+
+    Raises:
+        InputError: no experiment.json, one that is not a sweep's, or a folder that cannot be written.
+    """
+    import json
+
+    meta_path = folder / "experiment.json"
+    if not meta_path.is_file():
+        raise InputError(
+            str(folder), "", "not a sweep folder (no experiment.json); run sectorsim sweep first"
+        )
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(
+            str(meta_path), "", f"cannot be read ({exc.__class__.__name__}); run sectorsim sweep again"
+        ) from None
+    needed = ("experiment", "problem", "X", "arms", "metrics")
+    if not isinstance(meta, dict) or any(k not in meta for k in needed):
+        raise InputError(
+            str(meta_path),
+            "",
+            f"is not a sweep's record (it needs {', '.join(needed)}); run sectorsim sweep again",
+        )
+    check_folder(folder, "")
+
+
 @app.command()
 def analyze(
     folder: Annotated[Path, typer.Argument(help="A sweep's output folder.", show_default=False)],
@@ -453,10 +475,7 @@ def analyze(
     from sectorsim.sweep import METHODS, output_table, read_runs
     from sectorsim.sweep import analyze as run_analyze
 
-    if not (folder / "experiment.json").is_file():
-        raise InputError(
-            str(folder), "", "not a sweep folder (no experiment.json); run sectorsim sweep first"
-        )
+    check_sweep_folder(folder)
     indices, noise = run_analyze(folder)
     meta = json.loads((folder / "experiment.json").read_text())
     tables = output_table(meta, read_runs(folder))
@@ -590,6 +609,9 @@ def evidence(
     from sectorsim.evidence import PROGRAM_TARGETS, evidence_table, validation_markdown
     from sectorsim.runner import default_jobs
 
+    check_folder(out)
+    if docs is not None:
+        check_file(docs, "--docs", folder_must_exist=True)
     n_jobs = jobs or default_jobs()
     steps = 1 + len({t.scenario for t in PROGRAM_TARGETS})
     start = time.perf_counter()
@@ -690,16 +712,63 @@ def print_comparison(comparison, reference: str) -> None:  # noqa: ANN001 - a Da
     out_console.print(table)
 
 
-def main() -> None:
-    """Entry point: typer reports usage errors (exit 2); a user's file errors become one line, exit 2."""
+def usage_line(exc: click_errors.UsageError) -> str:
+    """One line for a command-line mistake: the option, what is wrong, where help is.
+
+    Args:
+        exc: The usage error Click raised (a bad value, a missing argument, an unknown option).
+    """
+    ctx = exc.ctx
+    hint = f"; see '{ctx.command_path} --help'" if ctx is not None else ""
+    if isinstance(exc, click_errors.NoSuchOption):
+        near = f" (did you mean {', '.join(sorted(exc.possibilities))}?)" if exc.possibilities else ""
+        return f"error: {exc.option_name}: no such option{near}{hint}"
+    param = getattr(exc, "param", None)
+    if isinstance(exc, click_errors.BadParameter) and param is not None:
+        opts = [o for o in getattr(param, "opts", []) if o.startswith("-")]
+        name = max(opts, key=len) if opts else str(getattr(param, "name", None) or "argument").upper()
+        what = "missing (it is required)" if isinstance(exc, click_errors.MissingParameter) else exc.message
+        return f"error: {name}: {what[:1].lower()}{what[1:].rstrip('.')}{hint}"
+    message = exc.format_message().rstrip(".")
+    return f"error: {message[:1].lower()}{message[1:]}{hint}"
+
+
+def _error(line: str) -> None:
+    sys.stderr.write(one_line(line) + "\n")
+    sys.stderr.flush()
+
+
+@functools.cache
+def click_command() -> Any:
+    """The Click command typer builds from ``app`` (built once: it takes tens of milliseconds)."""
+    return typer.main.get_command(app)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: every user mistake (a bad option, file or output location) is one line, exit 2.
+
+    Args:
+        argv: The arguments (default: ``sys.argv[1:]``); tests pass them to run the CLI in-process.
+    """
     try:
-        app()
+        args = list(argv) if argv is not None else None
+        code = click_command().main(args=args, prog_name="sectorsim", standalone_mode=False)
     except InputError as exc:
-        err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
+        _error(f"error: {exc}")
         sys.exit(2)
-    except KeyboardInterrupt:
-        err_console.print("interrupted; nothing was written to the output folder")
+    except click_errors.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx is not None else "", err=True)
+        sys.exit(2)
+    except click_errors.UsageError as exc:
+        _error(usage_line(exc))
+        sys.exit(2)
+    except click_errors.ClickException as exc:
+        _error(f"error: {exc.format_message()}")
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        _error("interrupted; nothing was written to the output folder")
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
