@@ -406,9 +406,6 @@ def test_experiment_unknown_key_first_in_the_shared_helper():
     assert "1 more problem" in message
 
 
-@pytest.mark.xfail(
-    strict=True, reason="sweep.load_experiment still describes errors()[0]; needs describe_errors (one line)"
-)
 def test_experiment_unknown_key_first_from_the_command():
     with workdir() as d:
         (d / "scenario.yaml").write_text(yaml.safe_dump(TINY, allow_unicode=True, sort_keys=False))
@@ -420,11 +417,6 @@ def test_experiment_unknown_key_first_from_the_command():
         assert "methd: unknown key; did you mean 'method'" in line, line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sweep.load_experiment checks `scenario:` with pathlib directly (OSError/ValueError escape); "
-    "it should call loading.sibling_file(path, exp.scenario, 'scenario', 'scenario file')",
-)
 @pytest.mark.parametrize("name", ["a" * 300, "a\x00b"])
 def test_an_experiment_scenario_that_is_no_file_name_gives_one_line(name):
     with workdir() as d:

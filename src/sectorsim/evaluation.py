@@ -110,7 +110,8 @@ def impacts(
 
     Returns:
         One row per period with treatment and control means, the impact with its CI, percentage
-        impacts, employment/in-sector/credential impacts (percentage points) and the true effect
+        impacts, the control group's share of months employed, employment/in-sector/credential
+        impacts (percentage points) and the true effect
         on the treated with its CI.
     """
     per_rep: list[dict[str, np.ndarray]] = []
@@ -137,6 +138,7 @@ def impacts(
                     else np.zeros(k)
                     for name, r in rates.items()
                 },
+                "control_employed": rates["employed"][c].mean(axis=0) if c.any() else np.zeros(k),
                 "n_t": np.full(k, t.sum()),
                 "n_c": np.full(k, c.sum()),
             }
@@ -165,6 +167,7 @@ def impacts(
                 "pct_ci_low": plo,
                 "pct_ci_high": phi,
                 "se_within": float(np.nanmean(get["se_within"])),
+                "control_employment": float(get["control_employed"].mean()),
                 "employment_impact_pp": float(get["employed_pp"].mean()),
                 "in_sector_impact_pp": float(get["in_sector_pp"].mean()),
                 "credential_impact_pp": float(get["credential_pp"].mean()),

@@ -57,7 +57,7 @@ def run_one(scenario: Scenario, arm: str, seed: int, replication: int = 0) -> Ru
     bad = [k for k, v in summary.items() if not np.isfinite(v)]
     if bad or not np.isfinite(series.to_numpy(dtype=float)).all():
         raise RuntimeError(f"non-finite outputs in arm '{arm}', seed {seed}: {bad or 'monthly series'}")
-    panel = None
+    panel: dict[str, np.ndarray] | None = None
     if model.earnings_panel is not None:
         w = model.workers
         here = np.flatnonzero(w.window_months > 0)  # everyone resident at some time in the horizon

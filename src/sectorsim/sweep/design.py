@@ -14,11 +14,19 @@ from sectorsim.sweep.methods import METHODS, Options
 
 
 def problem_of(exp: Experiment) -> dict[str, Any]:
-    """The SALib problem: names, bounds and distributions of the parameters."""
+    """The SALib problem: names, bounds and distributions of the parameters.
+
+    A triangular parameter's ``[low, high]`` becomes SALib's ``[start, end, peak]`` with the peak in the
+    middle (0.5), as the experiment schema documents; SALib's deprecated two-value form would read
+    ``[low, high]`` as ``[end, peak]`` from 0.
+    """
     return {
         "num_vars": len(exp.parameters),
         "names": [p.path for p in exp.parameters],
-        "bounds": [list(p.span) for p in exp.parameters],
+        "bounds": [
+            [*p.span, 0.5] if p.distribution == "triang" else list(p.span)
+            for p in exp.parameters  # loop: parameters
+        ],
         "dists": [p.distribution for p in exp.parameters],
     }
 

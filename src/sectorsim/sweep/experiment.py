@@ -20,7 +20,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sectorsim.errors import InputError, KeyedValueError
-from sectorsim.scenario.loading import describe_error, load_yaml, resolve_extends, set_path, validate
+from sectorsim.scenario.loading import (
+    describe_errors,
+    load_yaml,
+    resolve_extends,
+    set_path,
+    sibling_file,
+    validate,
+)
 from sectorsim.sweep.methods import METHODS, MethodName
 
 
@@ -138,13 +145,9 @@ def load_experiment(path: str | Path) -> tuple[Experiment, dict[str, Any]]:
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as exc:
-        key, message = describe_error(exc.errors(include_url=False)[0], root=Experiment)
+        key, message = describe_errors(exc, root=Experiment)
         raise InputError(str(path), key, message) from None
-    scenario_path = (path.parent / exp.scenario).resolve()
-    if not scenario_path.is_file():
-        raise InputError(
-            str(path), "scenario", f"scenario file '{exp.scenario}' not found next to the experiment"
-        )
+    scenario_path = sibling_file(path, exp.scenario, "scenario", "scenario file").resolve()
     raw = resolve_extends(scenario_path)
     for k, v in exp.overrides.items():  # loop: overrides
         _set(raw, k, v, path, "overrides")
