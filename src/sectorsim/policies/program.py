@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sectorsim.columns import Column, Declares
 from sectorsim.policies.base import Policy, PolicyBase, check_member, sector_of
+from sectorsim.processes.hours import FULL_TIME_EQUIVALENT_HOURS
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
@@ -42,11 +43,17 @@ class Eligibility(_Block):
 
     status: Literal["any", "unemployed", "low_wage"] = Field(
         "any",
-        description="any: employed or not; unemployed: no job; low_wage: no job or a wage "
+        description="any: employed or not; unemployed: no job; low_wage: no job or monthly pay "
         "at or below max_monthly_earnings.",
     )
     max_monthly_earnings: Money | None = Field(
-        3200.0, description="Employed applicants must earn at most this much a month ($)."
+        3200.0,
+        description="Employed applicants must earn at most this much a month at their usual hours ($).",
+    )
+    include_inactive: bool = Field(
+        False,
+        description="Also recruit people out of the labor force (outreach to the disconnected); "
+        "by default applicants are job seekers and workers, as those who apply to programs are.",
     )
     min_basic_skills: float | None = Field(
         None, ge=-5, le=5, description="Screen: minimum basic-skills score (sd); none = no screen."
@@ -179,10 +186,13 @@ class TrainingProgram(Policy):
         cfg, w, el = self.config, model.workers, self.config.eligibility
         ok = (w.resident == 1) & (w.program < 0) & ~w.barred & self.area_mask[w.area]
         employed = w.employer >= 0
+        if not el.include_inactive:
+            ok &= w.in_labor_force
         if el.status == "unemployed":
             ok &= ~employed
         if el.max_monthly_earnings is not None and el.status != "unemployed":
-            ok &= ~employed | (w.wage <= el.max_monthly_earnings)
+            pay = w.wage * (w.hours / np.float32(FULL_TIME_EQUIVALENT_HOURS))  # monthly pay at usual hours
+            ok &= ~employed | (pay <= el.max_monthly_earnings)
         if el.min_basic_skills is not None:
             ok &= w.skill >= el.min_basic_skills
         if el.groups:
