@@ -4,7 +4,8 @@ Usage (from the repository root):
 
     .venv/bin/python benchmarks/where_a_month_goes.py [--workers N] [--arm ARM]
 
-Each monthly process (and the policies and data collection) is wrapped with a timer, the arm runs
+Each step of the month (``sectorsim.model.STEPS``: the processes, the policies, data collection) is
+wrapped with a timer, the arm runs
 once after a warm-up that loads the compiled kernels, and a table of ms per month and share of the
 month is printed. For a line-level view, run the same model under pyinstrument or line_profiler.
 """
@@ -16,11 +17,9 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 
+from sectorsim import model as model_module
 from sectorsim.bench import BENCH_SCENARIO, scaled_overrides, warm_up
-from sectorsim.model import SectorModel
-from sectorsim.outcomes import MonthlySeries
-from sectorsim.policies.base import Policy
-from sectorsim.processes import advancement, demand, earnings, matching, separations, skills, training
+from sectorsim.model import SectorModel, Step
 from sectorsim.scenario import load_scenario
 
 TOTALS: dict[str, float] = defaultdict(float)
@@ -46,10 +45,8 @@ def main() -> None:
     parser.add_argument("--arm", default="single_employer")
     args = parser.parse_args()
     warm_up(BENCH_SCENARIO, args.arm, 1)
-    for module in (demand, separations, training, advancement, matching, earnings, skills):  # loop: processes
-        module.step = timed(module.__name__.rsplit(".", 1)[1], module.step)
-    Policy.advance = timed("policies", Policy.advance)
-    MonthlySeries.collect = timed("data collection", MonthlySeries.collect)
+    # every step of the month (model.STEPS, which SectorModel.step reads), each under its own timer
+    model_module.STEPS = tuple(Step(s.name, timed(s.name, s.run)) for s in model_module.STEPS)  # loop: steps
     sc = load_scenario(BENCH_SCENARIO, scaled_overrides(BENCH_SCENARIO, args.workers, None))
     start = time.perf_counter()
     model = SectorModel(scenario=sc, arm=args.arm, rng=sc.seed)

@@ -8,6 +8,7 @@ import pytest
 from sectorsim.agents import Employer, Worker
 from sectorsim.model import SectorModel
 from sectorsim.scenario.loading import validate
+from sectorsim.state import filled_positions
 from sectorsim.summary import summarize
 
 
@@ -143,6 +144,8 @@ def check_month(m: SectorModel) -> None:
     assert (w.rung[emp] >= 0).all() and (w.rung[emp] < m.ladders.n_rungs[sector]).all()
     assert (w.rung[~emp] == -1).all()
     filled = m.filled()
+    # the count kept current by hires, separations and promotions equals a recount of the workers
+    assert np.array_equal(filled, filled_positions(m.workers, e.n, m.n_rungs))
     assert (filled <= e.positions).all(), "more workers than positions in some (employer, rung)"
     assert filled.sum() == emp.sum()
     # job holders meet their rung's credential (as their employer recognizes it)

@@ -30,6 +30,7 @@ from sectorsim.processes.advancement import (
     _candidates,
     recognized,
 )
+from sectorsim.processes.demography import ExitParams, ExitWorkers, _census, _exit_draw
 from sectorsim.processes.earnings import PayEmployers, PayParams, PayWorkers, _month, wage_at
 from sectorsim.processes.matching import _slots
 from sectorsim.processes.offers import (
@@ -44,6 +45,7 @@ from sectorsim.processes.offers import (
     _offer_rounds,
     _screen,
 )
+from sectorsim.processes.participation import FlowParams, FlowWorkers, _flows
 from sectorsim.processes.search import (
     CellRules,
     DrawBases,
@@ -60,6 +62,8 @@ from sectorsim.processes.search import (
 )
 from sectorsim.processes.separations import HazardFactors, SeparationParams, SeparationWorkers, _draw
 from sectorsim.processes.skills import SkillParams, SkillWorkers, _change
+from sectorsim.processes.upskilling import UpskillLadders, UpskillWorkers
+from sectorsim.processes.upskilling import _draw as _upskill_draw
 from sectorsim.state import _count_jobs
 from sectorsim.streams import Streams, stream_id
 
@@ -995,6 +999,141 @@ def test_skill_change_matches_numpy(seed, n, variant):
 
 
 # ---------------------------------------------------------------------------------------------------
+# the open market: demography._census and _exit_draw, participation._flows, upskilling._draw
+
+
+def _census_np(w, mutant=False):
+    here = w.resident == 1 if not mutant else w.resident >= 1  # mutant: leavers counted as residents
+    return int(here.sum()), int((here & (w.employer >= 0)).sum())
+
+
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_census_matches_numpy(seed, n, variant):
+    w = _world(seed, n, variant).w
+    got = _census(w.resident, w.employer)
+    assert _same(got, _census_np(w))
+    if seed == BIG:
+        assert not _same(got, _census_np(w, mutant=True))
+
+
+def _exits_np(w, p, mutant=False):
+    here = w.resident == 1
+    age = p.month - w.born.astype(np.int64)
+    p_out = p.death + np.where(age >= p.retirement_months, p.retire, 0.0)
+    searching = (w.employer < 0) & w.in_labor_force
+    mult = 1.0 if mutant else np.where(searching, p.unemployed_multiplier, 1.0)  # mutant: no multiplier
+    p_move = p.migrate * mult
+    u = _key_u(w.key, p.base)
+    retire = here & ((u < p_out) | (age >= p.exit_months))
+    move = here & ~retire & (u < p_out + p_move)
+    return np.flatnonzero(retire), np.flatnonzero(move), int(here.sum())
+
+
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_exit_draw_matches_numpy(seed, n, variant):
+    world = _world(seed, n, variant)
+    w, g = world.w, world.rng
+    w.born = (-g.integers(18 * 12, 71 * 12, w.n)).astype(np.int16)  # ages 18 to 70 at month 0
+    params = ExitParams(
+        month=5,
+        death=0.01,
+        retire=0.05,
+        retirement_months=60 * 12,
+        exit_months=70 * 12,
+        migrate=0.02,  # high hazards, so a few thousand rows show every branch
+        unemployed_multiplier=3.0,
+        base=Streams(seed).base("demography.exit", 5),
+    )
+    got = _exit_draw(
+        ExitWorkers(
+            key=w.key, resident=w.resident, born=w.born, employer=w.employer, in_labor_force=w.in_labor_force
+        ),
+        params,
+    )
+    assert _same(got, _exits_np(w, params))
+    if seed == BIG:
+        assert got[0].size > 0 and got[1].size > 0
+        assert not _same(got, _exits_np(w, params, mutant=True))
+
+
+def _flows_np(w, p, mutant=False):
+    free = (w.resident == 1) & (w.employer < 0) & (w.program < 0) & ~w.just_lost
+    u = _key_u(w.key, p.base)
+    long_term = w.unemployed_months >= (p.discouraged_after + (1 if mutant else 0))  # mutant: one month late
+    p_exit = p.exit_rate * np.where(long_term, p.discouraged_multiplier, 1.0)
+    p_exit = np.minimum(p_exit * np.where(w.barrier, p.barrier_exit_multiplier, 1.0), 1.0)
+    p_entry = np.minimum(p.entry_rate * np.where(w.barrier, p.barrier_entry_multiplier, 1.0), 1.0)
+    leave = free & w.in_labor_force & (u < p_exit)
+    join = free & ~w.in_labor_force & (u < p_entry)
+    return np.flatnonzero(leave), np.flatnonzero(join)
+
+
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_participation_flows_match_numpy(seed, n, variant):
+    world = _world(seed, n, variant)
+    w, g = world.w, world.rng
+    w.just_lost = g.random(w.n) < 0.1
+    params = FlowParams(
+        exit_rate=0.3,
+        discouraged_after=6,
+        discouraged_multiplier=1.5,
+        barrier_exit_multiplier=1.4,
+        entry_rate=0.2,
+        barrier_entry_multiplier=0.5,
+        base=Streams(seed).base("participation.flow", 9),
+    )
+    got = _flows(
+        FlowWorkers(
+            key=w.key,
+            resident=w.resident,
+            employer=w.employer,
+            program=w.program,
+            in_labor_force=w.in_labor_force,
+            barrier=w.barrier,
+            unemployed_months=w.unemployed_months,
+            just_lost=w.just_lost,
+        ),
+        params,
+    )
+    assert _same(got, _flows_np(w, params))
+    if seed == BIG:
+        assert got[0].size > 0 and got[1].size > 0
+        assert not _same(got, _flows_np(w, params, mutant=True))
+
+
+def _upskill_np(w, e_sector, n_rungs, required, rate, base, mutant=False):
+    emp = (w.employer >= 0) & (w.program < 0)
+    s = e_sector[np.maximum(w.employer, 0)].astype(np.int64)
+    step_up = 0 if mutant else 1  # mutant: the current rung's requirement instead of the next one's
+    nxt = np.minimum(w.rung.astype(np.int64) + step_up, n_rungs[s] - 1)
+    needed = required[s, np.maximum(nxt, 0)]
+    lacking = w.credential[np.arange(w.n), s] < needed
+    win = emp & lacking & (_key_u(w.key, base) < rate)
+    rows = np.flatnonzero(win)
+    return rows, s[rows], needed[rows]
+
+
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_upskilling_draw_matches_numpy(seed, n, variant):
+    world = _world(seed, n, variant)
+    w = world.w
+    base = Streams(seed).base("upskilling", 4)
+    got = _upskill_draw(
+        UpskillWorkers(
+            key=w.key, employer=w.employer, rung=w.rung, program=w.program, credential=w.credential
+        ),
+        UpskillLadders(employer_sector=world.e.sector, n_rungs=world.n_rungs, required=world.required),
+        0.4,
+        base,
+    )
+    args = (w, world.e.sector, world.n_rungs, world.required, 0.4, base)
+    assert _same(got, _upskill_np(*args))
+    if seed == BIG:
+        assert got[0].size > 0
+        assert not _same(got, _upskill_np(*args, mutant=True))
+
+
+# ---------------------------------------------------------------------------------------------------
 # the list of kernels
 
 
@@ -1023,6 +1162,10 @@ REFERENCES = {
     "offers._offer_rounds": "test_offer_rounds_match_the_numpy_rounds",
     "separations._draw": "test_separation_draw_matches_numpy",
     "skills._change": "test_skill_change_matches_numpy",
+    "demography._census": "test_census_matches_numpy",
+    "demography._exit_draw": "test_exit_draw_matches_numpy",
+    "participation._flows": "test_participation_flows_match_numpy",
+    "upskilling._draw": "test_upskilling_draw_matches_numpy",
 }
 
 

@@ -51,7 +51,6 @@ from sectorsim.processes import (
     upskilling,
 )
 from sectorsim.scenario.schema import Scenario
-from sectorsim.state import filled_positions
 from sectorsim.streams import Streams
 from sectorsim.study import Members, Study
 
@@ -249,8 +248,8 @@ class SectorModel(mesa.Model):
         return self.month >= self.config.burn_in
 
     def filled(self) -> NDArray[np.int64]:
-        """Filled positions by (employer, rung)."""
-        return filled_positions(self.workers, self.employers.n, self.n_rungs)
+        """Filled positions by (employer, rung): the count hires, separations and promotions keep current."""
+        return self.employers.filled
 
     def step(self) -> None:
         """Advance the market by one month: every step of ``STEPS``, in order."""

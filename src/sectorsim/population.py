@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from sectorsim.columns import Column, Declares
 from sectorsim.processes import demography, hours
 from sectorsim.scenario.schema import Scenario
-from sectorsim.state import NONE, EmployerTable, Ladders, WorkerTable, build_tables
+from sectorsim.state import NONE, EmployerTable, Ladders, WorkerTable, build_tables, filled_positions
 from sectorsim.streams import INIT_MONTH, Streams
 
 #: Who the agents are: identity, place and fixed traits, set once at initialization.
@@ -199,6 +199,7 @@ def _initial_jobs(
         everyone = np.arange(workers.n, dtype=np.int64)
         age = -workers.born.astype(np.int64)
         demography.draw_history(scenario, ladders, workers, everyone, age, streams, INIT_MONTH)
+    employers.filled[:] = filled_positions(workers, employers.n, n_r)
     rows = np.flatnonzero(emp)
     hours.assign(
         job_hours,

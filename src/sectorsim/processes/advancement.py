@@ -146,5 +146,8 @@ def step(model: SectorModel) -> None:
     idx, cell = idx[order], cell[order]
     rank = np.arange(cell.size) - np.searchsorted(cell, cell, side="left")
     win = rank < open_.ravel()[cell]
-    w.rung[idx[win]] += 1
+    up = idx[win]
+    np.add.at(e.filled, (w.employer[up], w.rung[up]), -1)
+    w.rung[up] += 1
+    np.add.at(e.filled, (w.employer[up], w.rung[up]), 1)
     model.flows.promotions += int(win.sum())

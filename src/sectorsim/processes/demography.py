@@ -40,14 +40,15 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from sectorsim.columns import Column, Declares
 from sectorsim.processes.employment import separate
-from sectorsim.streams import INIT_MONTH, Streams
+from sectorsim.streams import INIT_MONTH, Streams, key_uniform
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
@@ -213,11 +214,73 @@ def build(model: SectorModel) -> Demography:
     return Demography(schedule(model.config, model.streams))
 
 
+@njit(cache=True, nogil=True)
+def _census(resident: NDArray[np.int8], employer: NDArray[np.int32]) -> tuple[int, int]:
+    """Residents, and employed residents (one compiled pass)."""
+    here = employed = 0
+    for i in range(resident.size):  # loop: workers, one pass (compiled)
+        if resident[i] == HERE:
+            here += 1
+            employed += employer[i] >= 0
+    return here, employed
+
+
 def employment_rate(model: SectorModel) -> float:
     """Employed working-age residents over all of them (as in the monthly series)."""
-    w = model.workers
-    residents = int((w.resident == HERE).sum())
-    return int((w.employer >= 0).sum()) / residents if residents > 0 else 0.0
+    here, employed = _census(model.workers.resident, model.workers.employer)
+    return employed / here if here > 0 else 0.0
+
+
+class ExitWorkers(NamedTuple):
+    """The worker columns the exit draw reads."""
+
+    key: NDArray[np.int64]
+    resident: NDArray[np.int8]
+    born: NDArray[np.int16]
+    employer: NDArray[np.int32]
+    in_labor_force: NDArray[np.bool_]
+
+
+class ExitParams(NamedTuple):
+    """Monthly exit hazards and the stream base of ``demography.exit``."""
+
+    month: int
+    death: float  # mortality_rate / 12
+    retire: float  # retirement_rate / 12, from retirement_age
+    retirement_months: int  # retirement_age x 12
+    exit_months: int  # exit_age x 12: everyone still here leaves
+    migrate: float  # out-migration hazard this month (migration_rate / 12 x exp(response x gap))
+    unemployed_multiplier: float  # on the out-migration hazard of an unemployed searcher
+    base: np.uint64
+
+
+@njit(cache=True, nogil=True)
+def _exit_draw(workers: ExitWorkers, params: ExitParams) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
+    """Residents who retire or die, residents who move away (one hashed draw each), and how many were here.
+
+    With u the draw: retire (or die) if u < death + retire (from retirement age) or at exit age; else
+    move away if u < that + the migration hazard (times the multiplier for an unemployed searcher).
+    """
+    n = workers.key.size
+    retire = np.empty(n, np.int64)
+    move = np.empty(n, np.int64)
+    n_retire = n_move = n_here = 0
+    for i in range(n):  # loop: workers, one pass (compiled)
+        if workers.resident[i] != HERE:
+            continue
+        n_here += 1
+        age = params.month - np.int64(workers.born[i])
+        p_out = params.death + (params.retire if age >= params.retirement_months else 0.0)
+        searching = workers.employer[i] < 0 and workers.in_labor_force[i]
+        p_move = params.migrate * (params.unemployed_multiplier if searching else 1.0)
+        u = key_uniform(workers.key[i], params.base)
+        if u < p_out or age >= params.exit_months:
+            retire[n_retire] = i
+            n_retire += 1
+        elif u < p_out + p_move:
+            move[n_move] = i
+            n_move += 1
+    return retire[:n_retire], move[:n_move], n_here
 
 
 def step(model: SectorModel) -> None:
@@ -233,12 +296,11 @@ def step(model: SectorModel) -> None:
         growth = demo.positions[-1] / max(demo.positions[0], 1.0) - 1.0
     else:
         growth = expected_growth(cfg)
-    _exits(model, gap)
+    residents = _exits(model, gap)
     sched = demo.schedule
     first, n_entrants = int(sched.start[t]), int(sched.entrants[t])
     w.grow(int(sched.start[t + 1]))
     entrants = np.arange(first, first + n_entrants, dtype=np.int64)
-    residents = int((w.resident == HERE).sum())
     expected = residents * (d.migration_rate + max(growth, 0.0)) * np.exp(-d.migration_response * gap) / 12.0
     n_in = min(
         int(model.streams.round_counts("demography.in", t, np.zeros(1, np.int64), np.array([expected]))[0]),
@@ -251,23 +313,31 @@ def step(model: SectorModel) -> None:
     model.flows.in_migrants += migrants.size
 
 
-def _exits(model: SectorModel, gap: float) -> None:
+def _exits(model: SectorModel, gap: float) -> int:
+    """This month's deaths, retirements and moves away; returns the residents left."""
     d, w, t = model.config.demography, model.workers, model.month
-    here = np.flatnonzero(w.resident == HERE)
-    age = t - w.born[here].astype(np.int64)
-    searching = (w.employer[here] < 0) & w.in_labor_force[here]
-    migrate = d.migration_rate / 12.0 * np.exp(d.migration_response * gap)
-    p_move = migrate * np.where(searching, d.unemployed_migration_multiplier, 1.0)
-    p_out = d.mortality_rate / 12.0 + np.where(age >= d.retirement_age * 12, d.retirement_rate / 12.0, 0.0)
-    u = model.streams.uniform("demography.exit", t, w.key[here])
-    retire = (u < p_out) | (age >= d.exit_age * 12)
-    move = ~retire & (u < p_out + p_move)
-    leave = here[retire | move]
+    retire, move, here = _exit_draw(
+        ExitWorkers(
+            key=w.key, resident=w.resident, born=w.born, employer=w.employer, in_labor_force=w.in_labor_force
+        ),
+        ExitParams(
+            month=t,
+            death=d.mortality_rate / 12.0,
+            retire=d.retirement_rate / 12.0,
+            retirement_months=d.retirement_age * 12,
+            exit_months=d.exit_age * 12,
+            migrate=d.migration_rate / 12.0 * float(np.exp(d.migration_response * gap)),
+            unemployed_multiplier=float(d.unemployed_migration_multiplier),
+            base=model.streams.base("demography.exit", t),
+        ),
+    )
+    leave = np.sort(np.concatenate([retire, move]))
     separate(model, leave[w.employer[leave] >= 0], "exit")
     w.resident[leave] = LEFT
     w.in_labor_force[leave] = False
-    model.flows.retirements += int(retire.sum())
-    model.flows.out_migrants += int(move.sum())
+    model.flows.retirements += retire.size
+    model.flows.out_migrants += move.size
+    return here - leave.size
 
 
 def _arrive(model: SectorModel, rows: NDArray[np.int64], *, young: bool) -> None:

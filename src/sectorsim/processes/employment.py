@@ -1,6 +1,8 @@
 """Job transitions shared by processes: hiring a worker into a position and ending a job.
 
-Reads and writes: workers.employer, rung, tenure, unemployed_months, match, wage; a hire also draws
+Reads and writes: workers.employer, rung, tenure, unemployed_months, match, wage, and each
+employer's count of filled positions by rung (``employers.filled``, so no process recounts the
+worker table to find open positions); a hire also draws
 the job's hours (``sectorsim.processes.hours``) and puts the hired in the labor force; the month's
 flows (separations by sector, by engaged employers, turnover cost; who lost a job to non-employment,
 for the participation step).
@@ -29,6 +31,16 @@ DECLARES = Declares(
         Column("unemployed_months", "int16", 0, "months", "Months out of work in the current spell."),
         Column("match", "float32", 0.5, "0-1", "Match quality of the current job (low: likelier to leave)."),
     ),
+    employers=(
+        Column(
+            "filled",
+            "int64",
+            0,
+            "positions",
+            "Positions held by a worker, by rung (kept current by every hire, separation and promotion).",
+            shape="rung",
+        ),
+    ),
 )
 
 SeparationKind = Literal["quit", "barrier", "layoff", "job_to_job", "exit"]
@@ -47,6 +59,7 @@ def separate(model: SectorModel, idx: NDArray[np.int64], kind: SeparationKind) -
         return
     w, e, f = model.workers, model.employers, model.flows
     emp = w.employer[idx]
+    np.add.at(e.filled, (emp, w.rung[idx]), -1)
     sector = e.sector[emp]
     f.separations_by_sector += np.bincount(sector, minlength=model.n_sectors)
     f.separations_engaged += int(e.engaged[emp].sum())
@@ -103,6 +116,7 @@ def hire(
     w.match[idx] = (u ** (1.0 / (1.0 + boost))).astype(np.float32)
     w.employer[idx] = employer
     w.rung[idx] = rung
+    np.add.at(e.filled, (employer, rung), 1)
     w.tenure[idx] = 0
     w.unemployed_months[idx] = 0
     hours.assign(

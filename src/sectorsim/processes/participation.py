@@ -27,11 +27,14 @@ Sources: docs/ODD.md, 'Participation'.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from numba import njit
+from numpy.typing import NDArray
 
 from sectorsim.columns import Column, Declares
+from sectorsim.streams import key_uniform
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
@@ -50,6 +53,67 @@ DECLARES = Declares(
 )
 
 
+class FlowWorkers(NamedTuple):
+    """The worker columns the U <-> N flows read."""
+
+    key: NDArray[np.int64]
+    resident: NDArray[np.int8]
+    employer: NDArray[np.int32]
+    program: NDArray[np.int16]
+    in_labor_force: NDArray[np.bool_]
+    barrier: NDArray[np.bool_]
+    unemployed_months: NDArray[np.int16]
+    just_lost: NDArray[np.bool_]  # lost a job this month (their E -> N draw is already made)
+
+
+class FlowParams(NamedTuple):
+    """Hazards of stopping and starting to search, and the stream base of ``participation.flow``."""
+
+    exit_rate: float
+    discouraged_after: int
+    discouraged_multiplier: float
+    barrier_exit_multiplier: float
+    entry_rate: float
+    barrier_entry_multiplier: float
+    base: np.uint64
+
+
+@njit(cache=True, nogil=True)
+def _flows(workers: FlowWorkers, params: FlowParams) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Jobless residents not in training who stop searching (U -> N) and who start (N -> U).
+
+    One hashed draw per person: an unemployed searcher leaves if it is below the exit hazard
+    (times the discouraged multiplier after ``discouraged_after`` months, and the barrier multiplier,
+    at most 1); a person out of the labor force joins if it is below the entry hazard (times the
+    barrier multiplier, at most 1). Those who lost a job this month are skipped.
+    """
+    n = workers.key.size
+    leave = np.empty(n, np.int64)
+    join = np.empty(n, np.int64)
+    n_leave = n_join = 0
+    for i in range(n):  # loop: workers, one pass (compiled)
+        if workers.resident[i] != 1 or workers.employer[i] >= 0 or workers.program[i] >= 0:
+            continue
+        if workers.just_lost[i]:
+            continue
+        barrier = workers.barrier[i]
+        u = key_uniform(workers.key[i], params.base)
+        if workers.in_labor_force[i]:
+            p = params.exit_rate
+            if workers.unemployed_months[i] >= params.discouraged_after:
+                p *= params.discouraged_multiplier
+            p = min(p * (params.barrier_exit_multiplier if barrier else 1.0), 1.0)
+            if u < p:
+                leave[n_leave] = i
+                n_leave += 1
+        else:
+            p = min(params.entry_rate * (params.barrier_entry_multiplier if barrier else 1.0), 1.0)
+            if u < p:
+                join[n_join] = i
+                n_join += 1
+    return leave[:n_leave], join[:n_join]
+
+
 def step(model: SectorModel) -> None:
     """This month's moves out of the labor force (after separations) and back into it."""
     p = model.config.participation
@@ -66,18 +130,29 @@ def step(model: SectorModel) -> None:
         w.in_labor_force[out] = False
         f.employed_to_inactive += out.size
     # U -> N and N -> U, for people who were not just separated (hashed once per person and month)
-    jobless = np.flatnonzero((w.resident == 1) & (w.employer < 0) & (w.program < 0))
-    if lost.size:
-        jobless = jobless[~np.isin(jobless, lost)]
-    in_lf = w.in_labor_force[jobless]
-    barrier = w.barrier[jobless]
-    long_term = w.unemployed_months[jobless] >= p.discouraged_after
-    p_exit = p.exit_rate * np.where(long_term, p.discouraged_multiplier, 1.0)
-    p_exit = np.minimum(p_exit * np.where(barrier, p.barrier_exit_multiplier, 1.0), 1.0)
-    p_entry = np.minimum(p.entry_rate * np.where(barrier, p.barrier_entry_multiplier, 1.0), 1.0)
-    u = model.streams.uniform("participation.flow", t, w.key[jobless])
-    leave = jobless[in_lf & (u < p_exit)]
-    join = jobless[~in_lf & (u < p_entry)]
+    just_lost = np.zeros(w.n, bool)
+    just_lost[lost] = True
+    leave, join = _flows(
+        FlowWorkers(
+            key=w.key,
+            resident=w.resident,
+            employer=w.employer,
+            program=w.program,
+            in_labor_force=w.in_labor_force,
+            barrier=w.barrier,
+            unemployed_months=w.unemployed_months,
+            just_lost=just_lost,
+        ),
+        FlowParams(
+            exit_rate=p.exit_rate,
+            discouraged_after=p.discouraged_after,
+            discouraged_multiplier=p.discouraged_multiplier,
+            barrier_exit_multiplier=p.barrier_exit_multiplier,
+            entry_rate=p.entry_rate,
+            barrier_entry_multiplier=p.barrier_entry_multiplier,
+            base=model.streams.base("participation.flow", t),
+        ),
+    )
     w.in_labor_force[leave] = False
     w.in_labor_force[join] = True
     f.unemployed_to_inactive += leave.size
@@ -88,4 +163,4 @@ def step(model: SectorModel) -> None:
     f.inactive_to_unemployed += trainees.size
 
 
-__all__ = ["DECLARES", "step"]
+__all__ = ["DECLARES", "FlowParams", "FlowWorkers", "step"]

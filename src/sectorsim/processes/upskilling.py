@@ -11,17 +11,67 @@ credentials holds still with no policy (docs/VALIDATION.md); 0 turns the route o
 
 Reads: workers (employer, rung, program, credential), employers.sector, ladders. Writes:
 workers.credential; the month's flows (``upskilled``).
-Sources: docs/ODD.md, 'Upskilling' (calibration).
+Sources: docs/ODD.md, 'Labor market' (`upskilling_rate`, calibration).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from sectorsim.streams import key_uniform
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
+
+
+class UpskillWorkers(NamedTuple):
+    """The worker columns the upskilling draw reads."""
+
+    key: NDArray[np.int64]
+    employer: NDArray[np.int32]
+    rung: NDArray[np.int8]
+    program: NDArray[np.int16]
+    credential: NDArray[np.int8]  # (workers, sectors)
+
+
+class UpskillLadders(NamedTuple):
+    """What decides the next rung's requirement: each employer's sector and the ladders."""
+
+    employer_sector: NDArray[np.int8]
+    n_rungs: NDArray[np.int64]
+    required: NDArray[np.int8]  # (sectors, rungs)
+
+
+@njit(cache=True, nogil=True)
+def _draw(
+    workers: UpskillWorkers, ladders: UpskillLadders, rate: float, base: np.uint64
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8]]:
+    """Employed workers not in a program, lacking the next rung's credential, who earn it this month.
+
+    Returns their rows (ascending), the sector and the level each earns.
+    """
+    n = workers.key.size
+    rows = np.empty(n, np.int64)
+    sectors = np.empty(n, np.int64)
+    levels = np.empty(n, np.int8)
+    k = 0
+    for i in range(n):  # loop: workers, one pass (compiled)
+        j = workers.employer[i]
+        if j < 0 or workers.program[i] >= 0:
+            continue
+        s = np.int64(ladders.employer_sector[j])
+        nxt = min(np.int64(workers.rung[i]) + 1, ladders.n_rungs[s] - 1)
+        needed = ladders.required[s, nxt]
+        if workers.credential[i, s] < needed and key_uniform(workers.key[i], base) < rate:
+            rows[k] = i
+            sectors[k] = s
+            levels[k] = needed
+            k += 1
+    return rows[:k], sectors[:k], levels[:k]
 
 
 def step(model: SectorModel) -> None:
@@ -30,15 +80,16 @@ def step(model: SectorModel) -> None:
     if rate <= 0:
         return
     w, e, lad = model.workers, model.employers, model.ladders
-    emp = np.flatnonzero((w.employer >= 0) & (w.program < 0))
-    sector = e.sector[w.employer[emp]].astype(np.int64)
-    nxt = np.minimum(w.rung[emp].astype(np.int64) + 1, lad.n_rungs[sector] - 1)
-    needed = lad.required[sector, nxt]
-    lacking = w.credential[emp, sector] < needed
-    emp, sector, needed = emp[lacking], sector[lacking], needed[lacking]
-    win = model.streams.uniform("upskilling", model.month, w.key[emp]) < rate
-    w.credential[emp[win], sector[win]] = needed[win]
-    model.flows.upskilled += int(win.sum())
+    rows, sectors, levels = _draw(
+        UpskillWorkers(
+            key=w.key, employer=w.employer, rung=w.rung, program=w.program, credential=w.credential
+        ),
+        UpskillLadders(employer_sector=e.sector, n_rungs=lad.n_rungs.astype(np.int64), required=lad.required),
+        float(rate),
+        model.streams.base("upskilling", model.month),
+    )
+    w.credential[rows, sectors] = levels
+    model.flows.upskilled += rows.size
 
 
-__all__ = ["step"]
+__all__ = ["UpskillLadders", "UpskillWorkers", "step"]
