@@ -65,21 +65,71 @@ def _m(key: str, label: str, unit: str, better: Better, aggregate: Aggregate, **
     return Metric(key, label, unit, better, aggregate, **kw)
 
 
+#: Region-wide rates both tables share.
+EARNINGS_MEAN = _m(
+    "earnings_mean",
+    "Mean monthly earnings of working-age residents ($)",
+    "$ / month",
+    "higher",
+    "mean",
+    decimals=0,
+)
+EMPLOYMENT_RATE = _m(
+    "employment_rate", "Employment-to-population ratio", "share", "higher", "mean", decimals=3
+)
+UNEMPLOYMENT_RATE = _m("unemployment_rate", "Unemployment rate", "share", "lower", "mean", decimals=3)
+PARTICIPATION_RATE = _m(
+    "participation_rate", "Labor-force participation rate", "share", "higher", "mean", decimals=3
+)
+
+#: The group family both tables share: earnings and labor-force status of each group.
+GROUP_RATES: tuple[Metric, ...] = (
+    _m(
+        "earnings",
+        "Mean monthly earnings, {item} ($)",
+        "$ / month",
+        "higher",
+        "mean",
+        per="group",
+        decimals=0,
+    ),
+    _m(
+        "employment",
+        "Employment-to-population ratio, {item}",
+        "share",
+        "higher",
+        "mean",
+        per="group",
+        decimals=3,
+    ),
+    _m(
+        "participation",
+        "Labor-force participation, {item}",
+        "share",
+        "higher",
+        "mean",
+        per="group",
+        decimals=3,
+    ),
+    _m(
+        "part_time_share",
+        "Part-time share of the employed, {item}",
+        "share",
+        "neither",
+        "mean",
+        per="group",
+        decimals=3,
+    ),
+)
+
 # ---- the per-run summary, in the order of summary.csv's columns ----------------------------------
 # An entry is a Metric, or a tuple of family Metrics sharing one ``per`` whose columns interleave
 # item by item (turnover_a, separation_rate_a, turnover_b, ...).
 SUMMARY: tuple[Metric | tuple[Metric, ...], ...] = (
-    _m(
-        "earnings_mean",
-        "Mean monthly earnings of working-age residents ($)",
-        "$ / month",
-        "higher",
-        "mean",
-        decimals=0,
-    ),
-    _m("employment_rate", "Employment-to-population ratio", "share", "higher", "mean", decimals=3),
-    _m("unemployment_rate", "Unemployment rate", "share", "lower", "mean", decimals=3),
-    _m("participation_rate", "Labor-force participation rate", "share", "higher", "mean", decimals=3),
+    EARNINGS_MEAN,
+    EMPLOYMENT_RATE,
+    UNEMPLOYMENT_RATE,
+    PARTICIPATION_RATE,
     _m("part_time_share", "Part-time share of the employed", "share", "neither", "mean", decimals=3),
     _m(
         "involuntary_part_time_share",
@@ -200,42 +250,7 @@ SUMMARY: tuple[Metric | tuple[Metric, ...], ...] = (
     _m("cost_per_participant", "Cost per participant ($)", "$ / person", "lower", "ratio", decimals=0),
     _m("cost_per_placement", "Cost per placement ($)", "$ / person", "lower", "ratio", decimals=0),
     (
-        _m(
-            "earnings",
-            "Mean monthly earnings, {item} ($)",
-            "$ / month",
-            "higher",
-            "mean",
-            per="group",
-            decimals=0,
-        ),
-        _m(
-            "employment",
-            "Employment-to-population ratio, {item}",
-            "share",
-            "higher",
-            "mean",
-            per="group",
-            decimals=3,
-        ),
-        _m(
-            "participation",
-            "Labor-force participation, {item}",
-            "share",
-            "higher",
-            "mean",
-            per="group",
-            decimals=3,
-        ),
-        _m(
-            "part_time_share",
-            "Part-time share of the employed, {item}",
-            "share",
-            "neither",
-            "mean",
-            per="group",
-            decimals=3,
-        ),
+        *GROUP_RATES,
         _m(
             "hours",
             "Usual weekly hours of the employed, {item}",
@@ -296,17 +311,10 @@ SUMMARY: tuple[Metric | tuple[Metric, ...], ...] = (
 # ---- the monthly series, in the order of its columns ------------------------------------------------
 MONTHLY: tuple[Metric | tuple[Metric, ...], ...] = (
     _m("month", "Month", "month", "neither", "last", decimals=0),
-    _m("employment_rate", "Employment-to-population ratio", "share", "higher", "mean", decimals=3),
-    _m("unemployment_rate", "Unemployment rate", "share", "lower", "mean", decimals=3),
-    _m("participation_rate", "Labor-force participation rate", "share", "higher", "mean", decimals=3),
-    _m(
-        "earnings_mean",
-        "Mean monthly earnings of working-age residents ($)",
-        "$ / month",
-        "higher",
-        "mean",
-        decimals=0,
-    ),
+    EMPLOYMENT_RATE,
+    UNEMPLOYMENT_RATE,
+    PARTICIPATION_RATE,
+    EARNINGS_MEAN,
     _m("residents", "Working-age residents", "persons", "neither", "mean", decimals=0),
     _m("employed", "Employed", "persons", "neither", "mean", decimals=0),
     _m(
@@ -400,44 +408,7 @@ MONTHLY: tuple[Metric | tuple[Metric, ...], ...] = (
         "ratio",
         decimals=3,
     ),
-    (
-        _m(
-            "earnings",
-            "Mean monthly earnings, {item} ($)",
-            "$ / month",
-            "higher",
-            "mean",
-            per="group",
-            decimals=0,
-        ),
-        _m(
-            "employment",
-            "Employment-to-population ratio, {item}",
-            "share",
-            "higher",
-            "mean",
-            per="group",
-            decimals=3,
-        ),
-        _m(
-            "participation",
-            "Labor-force participation, {item}",
-            "share",
-            "higher",
-            "mean",
-            per="group",
-            decimals=3,
-        ),
-        _m(
-            "part_time_share",
-            "Part-time share of the employed, {item}",
-            "share",
-            "neither",
-            "mean",
-            per="group",
-            decimals=3,
-        ),
-    ),
+    (*GROUP_RATES,),
     (
         _m("separations", "Separations, {item}", "persons / month", "lower", "sum", per="sector", decimals=0),
         _m("employed", "Employed, {item}", "persons", "neither", "mean", per="sector", decimals=0),
