@@ -254,7 +254,7 @@ class Demography(Strict):
         1.5, description="Out-migration hazard of an unemployed resident relative to an employed one."
     )
     migrant_cap: Annotated[float, Field(ge=1.0, le=10.0)] = Field(
-        2.0,
+        1.5,
         description="Most in-migrants in a month, as a multiple of the base expectation (rows reserved).",
     )
     entrant_participation: Probability = Field(
