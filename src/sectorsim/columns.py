@@ -20,6 +20,10 @@ from numpy.typing import NDArray
 
 NONE = -1  # sentinel for "no employer / no rung / no program"
 
+#: Weekly hours a wage column is paid for: ladder wages are full-time monthly equivalents, so a job's
+#: monthly pay is its wage x usual weekly hours / this.
+FULL_TIME_EQUIVALENT_HOURS = 40.0
+
 #: What one row of a column holds: a scalar, one value per sector, or one per ladder rung.
 Shape = Literal["row", "sector", "rung"]
 
@@ -149,4 +153,4 @@ def collect(owners: list[tuple[str, Declares]]) -> tuple[list[Declared], list[De
     return workers, employers
 
 
-__all__ = ["NONE", "Column", "Declared", "Declares", "Table", "collect"]
+__all__ = ["FULL_TIME_EQUIVALENT_HOURS", "NONE", "Column", "Declared", "Declares", "Table", "collect"]

@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sectorsim.columns import Column, Declares
+from sectorsim.columns import FULL_TIME_EQUIVALENT_HOURS, Column, Declares
 from sectorsim.policies.base import Policy, PolicyBase, check_member, sector_of
-from sectorsim.processes.hours import FULL_TIME_EQUIVALENT_HOURS
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel

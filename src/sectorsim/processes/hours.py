@@ -27,16 +27,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from sectorsim.columns import Column, Declares
+from sectorsim.columns import FULL_TIME_EQUIVALENT_HOURS, Column, Declares
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
     from sectorsim.scenario.schema import Scenario
     from sectorsim.state import WorkerTable
     from sectorsim.streams import Streams
-
-#: Usual weekly hours of a full-time equivalent: ladder wages are paid for this many hours.
-FULL_TIME_EQUIVALENT_HOURS = 40.0
 
 #: The hours of the job a worker holds.
 DECLARES = Declares(
