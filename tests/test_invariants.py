@@ -146,6 +146,9 @@ def check_month(m: SectorModel) -> None:
     filled = m.filled()
     # the count kept current by hires, separations and promotions equals a recount of the workers
     assert np.array_equal(filled, filled_positions(m.workers, e.n, m.n_rungs))
+    # and so does the resident count the demography keeps
+    if m.config.demography.open:
+        assert m.demography.residents == int((m.workers.resident == 1).sum())
     assert (filled <= e.positions).all(), "more workers than positions in some (employer, rung)"
     assert filled.sum() == emp.sum()
     # job holders meet their rung's credential (as their employer recognizes it)

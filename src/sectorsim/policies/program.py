@@ -152,6 +152,7 @@ class TrainingProgram(Policy):
         self.area_mask = np.isin(np.arange(len(model.area_index)), chosen)
         self.hosts = np.empty(0, np.int64)
         self.cohorts = 0
+        self._screen: tuple[int, np.ndarray, np.ndarray] | None = None  # (month, static screen, level)
 
     # ---- what differs between policies --------------------------------------------------
     def choose_employers(self, model: SectorModel) -> np.ndarray:
@@ -181,9 +182,37 @@ class TrainingProgram(Policy):
             self._intake(model, host, recruit)
 
     def eligible(self, model: SectorModel, host: int) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of eligible workers and the credential level each would train for."""
+        """Rows of eligible workers and the credential level each would train for.
+
+        The screen that no enrollment or assignment of this month can change (residence, area, labor
+        force, status, pay, skills, group, barriers, and the portable credential held) is computed
+        once a month and kept; who is in training or barred is checked on every call, since intakes
+        and random assignment change it during the month.
+        """
+        cfg, w = self.config, model.workers
+        if self._screen is None or self._screen[0] != model.month or self._screen[1].size != w.n:
+            self._screen = (model.month, *self._static_screen(model))
+        _, ok, target = self._screen
+        ok = ok & (w.program < 0) & ~w.barred
+        s = self.sector
+        if cfg.credential.portability == "firm_specific":  # the level held depends on the host
+            if host >= 0:
+                held = np.where((w.firm_employer == host) & (w.firm_sector == s), w.firm_level, 0)
+            else:
+                held = w.credential[:, s]
+            target = held + 1 if cfg.credential.stackable else np.ones_like(held)
+            ok &= (target <= model.ladders.max_level[s]) & (held < target)
+        idx = np.flatnonzero(ok)
+        return idx, target[idx].astype(np.int8)
+
+    def _static_screen(self, model: SectorModel) -> tuple[np.ndarray, np.ndarray]:
+        """This month's screen (everything but training and the study's bar) and the level to train for.
+
+        For firm-specific credentials the credential part depends on the host and is left to
+        :meth:`eligible`.
+        """
         cfg, w, el = self.config, model.workers, self.config.eligibility
-        ok = (w.resident == 1) & (w.program < 0) & ~w.barred & self.area_mask[w.area]
+        ok = (w.resident == 1) & self.area_mask[w.area]
         employed = w.employer >= 0
         if not el.include_inactive:
             ok &= w.in_labor_force
@@ -199,14 +228,11 @@ class TrainingProgram(Policy):
         if el.barriers_only:
             ok &= w.barrier
         s = self.sector
-        if host >= 0 and cfg.credential.portability == "firm_specific":
-            held = np.where((w.firm_employer == host) & (w.firm_sector == s), w.firm_level, 0)
-        else:
-            held = w.credential[:, s]
+        held = w.credential[:, s]
         target = held + 1 if cfg.credential.stackable else np.ones_like(held)
-        ok &= (target <= model.ladders.max_level[s]) & (held < target)
-        idx = np.flatnonzero(ok)
-        return idx, target[idx].astype(np.int8)
+        if cfg.credential.portability != "firm_specific":
+            ok &= (target <= model.ladders.max_level[s]) & (held < target)
+        return ok, target
 
     @property
     def variable_cost(self) -> float:

@@ -206,12 +206,14 @@ class Demography:
     """The demography of one run: its schedule of reserved rows and what it remembers month to month."""
 
     schedule: Schedule
+    residents: int  # residents now (kept current by exits and arrivals)
     positions: deque[float] = field(default_factory=lambda: deque(maxlen=13))
 
 
 def build(model: SectorModel) -> Demography:
     """The run's demography (its row schedule was fixed when the tables were allocated)."""
-    return Demography(schedule(model.config, model.streams))
+    here, _ = _census(model.workers.resident, model.workers.employer)
+    return Demography(schedule(model.config, model.streams), residents=here)
 
 
 @njit(cache=True, nogil=True)
@@ -226,8 +228,12 @@ def _census(resident: NDArray[np.int8], employer: NDArray[np.int32]) -> tuple[in
 
 
 def employment_rate(model: SectorModel) -> float:
-    """Employed working-age residents over all of them (as in the monthly series)."""
-    here, employed = _census(model.workers.resident, model.workers.employer)
+    """Employed working-age residents over all of them (as in the monthly series).
+
+    Both counts are kept current (``demography.residents``, ``employers.filled``), so nothing is
+    recounted; tests check them against :func:`_census`.
+    """
+    here, employed = model.demography.residents, int(model.employers.filled.sum())
     return employed / here if here > 0 else 0.0
 
 
@@ -309,6 +315,7 @@ def step(model: SectorModel) -> None:
     migrants = np.arange(first + n_entrants, first + n_entrants + n_in, dtype=np.int64)
     _arrive(model, entrants, young=True)
     _arrive(model, migrants, young=False)
+    demo.residents = residents + entrants.size + migrants.size
     model.flows.entrants += entrants.size
     model.flows.in_migrants += migrants.size
 
