@@ -243,7 +243,7 @@ class Demography(Strict):
         0.02, description="Annual out-migration hazard of a resident, and the base in-migration rate."
     )
     migration_response: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
-        20.0,
+        10.0,
         description="How strongly migration answers the local market: rates scale by "
         "exp(-/+ response x (reference_employment_rate - employment-to-population ratio)).",
     )
