@@ -104,7 +104,9 @@ CPS_FLOWS = "BLS CPS labor force status flows, 2015-2019 (raw; lower bound allow
 
 #: Region-wide bands: they apply to every region.
 REGION_TARGETS = (
-    Target("Unemployment rate", "unemployment_rate", 0.035, 0.07, "BLS CPS, normal years (EVIDENCE.md)"),
+    Target(
+        "Unemployment rate", "unemployment_rate", 0.035, 0.07, "BLS CPS, normal years (2015-2019: 3.7-5.3%)"
+    ),
     Target(
         "Monthly job-finding rate of the unemployed",
         "job_finding_rate",
