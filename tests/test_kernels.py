@@ -30,7 +30,7 @@ from sectorsim.processes.advancement import (
     _candidates,
     recognized,
 )
-from sectorsim.processes.demography import ExitParams, ExitWorkers, _census, _exit_draw
+from sectorsim.processes.demography import ExitParams, ExitWorkers, _exit_draw
 from sectorsim.processes.earnings import PayEmployers, PayParams, PayWorkers, _month, wage_at
 from sectorsim.processes.matching import _slots
 from sectorsim.processes.offers import (
@@ -999,21 +999,7 @@ def test_skill_change_matches_numpy(seed, n, variant):
 
 
 # ---------------------------------------------------------------------------------------------------
-# the open market: demography._census and _exit_draw, participation._flows, upskilling._draw
-
-
-def _census_np(w, mutant=False):
-    here = w.resident == 1 if not mutant else w.resident >= 1  # mutant: leavers counted as residents
-    return int(here.sum()), int((here & (w.employer >= 0)).sum())
-
-
-@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
-def test_census_matches_numpy(seed, n, variant):
-    w = _world(seed, n, variant).w
-    got = _census(w.resident, w.employer)
-    assert _same(got, _census_np(w))
-    if seed == BIG:
-        assert not _same(got, _census_np(w, mutant=True))
+# the open market: demography._exit_draw, participation._flows, upskilling._draw
 
 
 def _exits_np(w, p, mutant=False):
@@ -1162,7 +1148,6 @@ REFERENCES = {
     "offers._offer_rounds": "test_offer_rounds_match_the_numpy_rounds",
     "separations._draw": "test_separation_draw_matches_numpy",
     "skills._change": "test_skill_change_matches_numpy",
-    "demography._census": "test_census_matches_numpy",
     "demography._exit_draw": "test_exit_draw_matches_numpy",
     "participation._flows": "test_participation_flows_match_numpy",
     "upskilling._draw": "test_upskilling_draw_matches_numpy",

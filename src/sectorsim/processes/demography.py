@@ -212,26 +212,15 @@ class Demography:
 
 def build(model: SectorModel) -> Demography:
     """The run's demography (its row schedule was fixed when the tables were allocated)."""
-    here, _ = _census(model.workers.resident, model.workers.employer)
-    return Demography(schedule(model.config, model.streams), residents=here)
-
-
-@njit(cache=True, nogil=True)
-def _census(resident: NDArray[np.int8], employer: NDArray[np.int32]) -> tuple[int, int]:
-    """Residents, and employed residents (one compiled pass)."""
-    here = employed = 0
-    for i in range(resident.size):  # loop: workers, one pass (compiled)
-        if resident[i] == HERE:
-            here += 1
-            employed += employer[i] >= 0
-    return here, employed
+    # every row that exists when the model is built is an initial resident
+    return Demography(schedule(model.config, model.streams), residents=model.workers.n)
 
 
 def employment_rate(model: SectorModel) -> float:
     """Employed working-age residents over all of them (as in the monthly series).
 
     Both counts are kept current (``demography.residents``, ``employers.filled``), so nothing is
-    recounted; tests check them against :func:`_census`.
+    recounted; tests/test_invariants.py checks both against a recount every month.
     """
     here, employed = model.demography.residents, int(model.employers.filled.sum())
     return employed / here if here > 0 else 0.0
