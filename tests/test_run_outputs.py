@@ -37,6 +37,7 @@ def test_summary_is_byte_identical_serial_and_parallel(serial_and_parallel):
     a, b, _ = serial_and_parallel
     assert (a / "summary.csv").read_bytes() == (b / "summary.csv").read_bytes()
     assert (a / "comparison.csv").read_bytes() == (b / "comparison.csv").read_bytes()
+    assert (a / "counterfactual.csv").read_bytes() == (b / "counterfactual.csv").read_bytes()
 
 
 def test_outputs_have_the_promised_shape(serial_and_parallel):
@@ -62,7 +63,7 @@ def test_outputs_have_the_promised_shape(serial_and_parallel):
     assert html.count("data:image/png;base64") >= 4
     assert "Difference from" in html or "difference" in html
     # the printed table shows each arm and the paired differences
-    assert "sector_partnership" in res.stdout and "Δ" in res.stdout
+    assert "Sector partnership" in res.stdout and "Δ" in res.stdout
 
 
 def test_same_seed_same_bytes_other_seed_other_numbers(tmp_path):

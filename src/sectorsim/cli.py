@@ -163,6 +163,7 @@ def run(
         task = bar.add_task("runs", total=total)
         results = run_scenario(sc, jobs=n_jobs, progress=lambda _r: bar.advance(task))
         comparison = compare(results.summary, sc.reference_arm)
+        heads = write_counterfactual(results, comparison, tmp)
         results.summary.to_csv(tmp / "summary.csv", index=False)
         comparison.to_csv(tmp / "comparison.csv", index=False)
         results.series.to_parquet(tmp / "timeseries.parquet", index=False)
@@ -170,7 +171,8 @@ def run(
             targets.to_csv(tmp / "target_sectors.csv", index=False)
         if results.panels:
             write_earnings_panel(results, str(tmp / "earnings_panel.parquet"))
-        write_report(str(tmp / "report.html"), sc, results.series, comparison, targets)
+        write_report(str(tmp / "report.html"), sc, results.series, comparison, targets, heads)
+    print_headline(heads, sc.reference_arm)
     print_comparison(comparison, sc.reference_arm)
     for t in targets.itertuples():
         out_console.print(
@@ -178,9 +180,44 @@ def run(
             f"score {t.assessment_score:+.2f}; `sectorsim assess {file}` shows why)"
         )
     files = "report.html, summary.csv, comparison.csv, timeseries.parquet"
+    if heads:
+        files += ", counterfactual.csv, headline.csv"
     if results.panels:
         files += f", earnings_panel.parquet ({sc.earnings_panel})"
     err_console.print(f"done in {time.perf_counter() - start:.1f} s; wrote {out_dir}/ ({files})")
+
+
+def write_counterfactual(results: Any, comparison: Any, folder: Path) -> list[Any]:
+    """Write counterfactual.csv (a row per arm x replication) and headline.csv; return the headlines."""
+    from sectorsim.counterfactual import analyze as analyze_counterfactual
+
+    impacts, table, heads = analyze_counterfactual(results, comparison)
+    if heads:
+        impacts.to_csv(folder / "counterfactual.csv", index=False)
+        table.to_csv(folder / "headline.csv", index=False)
+    return heads
+
+
+def print_headline(heads: list[Any], reference: str) -> None:
+    """Print the headline: per arm, what the money bought, for whom, how sure; then who gained and lost."""
+    from sectorsim.metrics import arm_label
+
+    if not heads:
+        return
+    out_console.print(
+        f"[bold]The answer, against {escape(arm_label(reference))}[/bold] (the same people, same seeds)"
+    )
+    for h in heads:
+        out_console.print(f"\n[bold]{escape(arm_label(h.arm))}[/bold]")
+        for sentence in h.sentences:
+            out_console.print(f"  • {escape(sentence)}")
+        table = Table(show_header=True, box=None, padding=(0, 2))
+        for col in ("who", "people", "change per person over the horizon [95% CI]", "in all [95% CI]"):
+            table.add_column(col, justify="left" if col == "who" else "right")
+        for line in h.lines:
+            table.add_row(*(escape(c) for c in line))
+        out_console.print(table)
+    out_console.print()
 
 
 @app.command()
@@ -690,15 +727,17 @@ def bench(
 def print_comparison(comparison, reference: str) -> None:  # noqa: ANN001 - a DataFrame
     """Print headline metrics per arm with CIs and paired differences."""
     from sectorsim.compare import HEADLINE
+    from sectorsim.metrics import arm_label
     from sectorsim.report import LABELS, interval
 
     arms = list(comparison["arm"].drop_duplicates())
     table = Table(
-        title=f"Outcomes over the policy horizon: mean [95% CI]; Δ = paired difference vs '{reference}'"
+        title="Outcomes over the policy horizon: mean [95% CI]; "
+        f"Δ = paired difference vs {arm_label(reference)}"
     )
     table.add_column("metric")
     for arm in arms:
-        table.add_column(arm, justify="right")
+        table.add_column(arm_label(arm), justify="right")
     for metric in HEADLINE:
         cells = []
         for arm in arms:

@@ -21,7 +21,8 @@ HEADLINE = (
     "earnings_gap",
     "earnings_gini",
     "participants",
-    "cost_per_participant",
+    "public_cost_per_participant",
+    "employer_cost_per_participant",
 )
 
 

@@ -247,8 +247,41 @@ SUMMARY: tuple[Metric | tuple[Metric, ...], ...] = (
     _m("completions", "Program completions", "persons", "higher", "sum", decimals=0),
     _m("placements", "Placements in the trained sector", "persons", "higher", "sum", decimals=0),
     _m("program_cost", "Program spending, public and employer ($)", "$", "neither", "sum", decimals=0),
-    _m("cost_per_participant", "Cost per participant ($)", "$ / person", "lower", "ratio", decimals=0),
-    _m("cost_per_placement", "Cost per placement ($)", "$ / person", "lower", "ratio", decimals=0),
+    _m(
+        "cost_per_participant",
+        "Cost per participant, public and employer money ($)",
+        "$ / person",
+        "lower",
+        "ratio",
+        decimals=0,
+    ),
+    _m(
+        "cost_per_placement",
+        "Cost per placement, public and employer money ($)",
+        "$ / person",
+        "lower",
+        "ratio",
+        decimals=0,
+    ),
+    # public and employer money apart (a pooled fund's employer contribution is not public money)
+    _m("public_cost", "Public money spent ($)", "$", "neither", "sum", decimals=0),
+    _m("employer_cost", "Employer money spent ($)", "$", "neither", "sum", decimals=0),
+    _m(
+        "public_cost_per_participant",
+        "Public cost per participant ($)",
+        "$ / person",
+        "lower",
+        "ratio",
+        decimals=0,
+    ),
+    _m(
+        "employer_cost_per_participant",
+        "Employer cost per participant ($)",
+        "$ / person",
+        "lower",
+        "ratio",
+        decimals=0,
+    ),
     (
         *GROUP_RATES,
         _m(
@@ -426,6 +459,102 @@ MONTHLY: tuple[Metric | tuple[Metric, ...], ...] = (
 )
 
 
+# ---- the worker-level counterfactual: each arm's run against the same seed's reference-arm run -----
+# A row is the same person in every arm, so a person's earnings in an arm minus their earnings in the
+# reference arm, same replication, is the policy's effect on that person (``sectorsim.counterfactual``).
+IMPACTS: tuple[Metric, ...] = (
+    _m(
+        "participant_gain",
+        "Earnings gain per participant over the horizon ($)",
+        "$ / person",
+        "higher",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "participant_gain_total",
+        "Participants' total earnings gain over the horizon ($)",
+        "$",
+        "higher",
+        "sum",
+        decimals=0,
+    ),
+    _m("rest_people", "Other residents (not in a program)", "persons", "neither", "sum", decimals=0),
+    _m(
+        "rest_gain",
+        "Earnings change per other resident over the horizon ($)",
+        "$ / person",
+        "higher",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "rest_gain_total",
+        "Other residents' total earnings change over the horizon ($)",
+        "$",
+        "higher",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "displaced",
+        "Other residents who earned less than without the policy",
+        "persons",
+        "lower",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "displaced_loss",
+        "Earnings loss per displaced resident over the horizon ($)",
+        "$ / person",
+        "lower",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "displaced_loss_total",
+        "Displaced residents' total earnings loss over the horizon ($)",
+        "$",
+        "lower",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "gainers",
+        "Other residents who earned more than without the policy",
+        "persons",
+        "neither",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "gainers_gain",
+        "Earnings gain per such resident over the horizon ($)",
+        "$ / person",
+        "neither",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "gainers_gain_total",
+        "Their total earnings gain over the horizon ($)",
+        "$",
+        "neither",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "public_cost_per_gain",
+        "Public cost per $1 of participants' earnings gain ($)",
+        "$ / $",
+        "lower",
+        "ratio",
+        decimals=2,
+    ),
+)
+
+
 def _items(scenario: Any, per: Per) -> list[str]:
     if per == "group":
         return [g.name for g in scenario.groups]
@@ -476,8 +605,8 @@ def collisions(scenario: Any) -> list[str]:
 
 def describe(name: str, scenario: Any | None = None) -> tuple[Metric | None, str]:
     """The metric a column belongs to and its plain-language label (the name itself if unknown)."""
-    tables = (SUMMARY, MONTHLY)
-    for table in tables:  # loop: the two tables
+    tables = (SUMMARY, MONTHLY, IMPACTS)
+    for table in tables:  # loop: the three tables
         if scenario is not None:
             for col, metric, item in expand(table, scenario):  # loop: columns
                 if col == name:
@@ -486,6 +615,12 @@ def describe(name: str, scenario: Any | None = None) -> tuple[Metric | None, str
             if isinstance(entry, Metric) and entry.key == name:
                 return entry, entry.label
     return None, name
+
+
+def arm_label(name: str) -> str:
+    """Display name of an arm ('single_employer' -> 'Single employer'), for tables, plots and sentences."""
+    text = re.sub(r"[_]+", " ", name).strip()
+    return text[:1].upper() + text[1:]
 
 
 def label(name: str, scenario: Any | None = None) -> str:

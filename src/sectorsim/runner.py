@@ -42,6 +42,22 @@ class RunResult:
     #: earnings by period ("earnings": periods x workers, float32) with each worker's "group" and
     #: "area" codes, when the scenario keeps an earnings panel
     panel: dict[str, np.ndarray] | None = None
+    #: every row's horizon totals, for the worker-level counterfactual (:func:`horizon_totals`)
+    workers: dict[str, np.ndarray] | None = None
+
+
+def horizon_totals(model: SectorModel) -> dict[str, np.ndarray]:
+    """Each worker row's earnings over the horizon, months resident, and whether they took part.
+
+    A row is the same person in every arm with the same seed, so these vectors of two arms, row by
+    row, are the worker-level counterfactual. Kept small (float32, int16, bool: 7 bytes a row).
+    """
+    w = model.workers
+    return {
+        "earnings": w.window_earnings.astype(np.float32),
+        "months": w.window_months.astype(np.int16),
+        "participant": w.ever_enrolled.copy(),
+    }
 
 
 def run_one(scenario: Scenario, arm: str, seed: int, replication: int = 0) -> RunResult:
@@ -68,7 +84,7 @@ def run_one(scenario: Scenario, arm: str, seed: int, replication: int = 0) -> Ru
             "area": w.area[here],
             "months": w.window_months[here],
         }
-    return RunResult(arm, replication, seed, summary, series, panel)
+    return RunResult(arm, replication, seed, summary, series, panel, horizon_totals(model))
 
 
 def _task(scenario: Scenario, arm: str, replication: int) -> RunResult:
@@ -83,6 +99,8 @@ class ScenarioResults:
     summary: pd.DataFrame
     series: pd.DataFrame
     panels: list[RunResult] | None = None  # runs with an earnings panel, in (arm, replication) order
+    #: each run's per-row horizon totals (:func:`horizon_totals`), keyed by (arm, replication)
+    workers: dict[tuple[str, int], dict[str, np.ndarray]] | None = None
 
 
 def default_jobs() -> int:
@@ -127,7 +145,10 @@ def run_scenario(
     )
     series = series[ID_COLUMNS + [c for c in series.columns if c not in ID_COLUMNS]]
     panels = [r for r in results if r.panel is not None] or None
-    return ScenarioResults(scenario=scenario, summary=summary, series=series, panels=panels)
+    workers = {(r.arm, r.replication): r.workers for r in results if r.workers is not None}  # loop: runs
+    return ScenarioResults(
+        scenario=scenario, summary=summary, series=series, panels=panels, workers=workers or None
+    )
 
 
 def write_earnings_panel(results: ScenarioResults, path: str) -> None:

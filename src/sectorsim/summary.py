@@ -104,6 +104,11 @@ def summarize(model: SectorModel, series: pd.DataFrame) -> dict[str, float]:
     out["program_cost"] = cost
     out["cost_per_participant"] = _ratio(cost, out["participants"])
     out["cost_per_placement"] = _ratio(cost, out["placements"])
+    public = float(sum(p.spent * p.public_share for p in model.policies))
+    out["public_cost"] = public
+    out["employer_cost"] = max(cost - public, 0.0)
+    out["public_cost_per_participant"] = _ratio(public, out["participants"])
+    out["employer_cost_per_participant"] = _ratio(out["employer_cost"], out["participants"])
     groups = [g.name for g in cfg.groups]
     ref = groups.index(cfg.disparity.reference_group or groups[0])
     g_earn, g_emp, g_n = [], [], []

@@ -107,6 +107,11 @@ class Policy:
         self.participants = 0
         self.started = False
 
+    @property
+    def public_share(self) -> float:
+        """Share of ``spent`` that is public money (the rest is employers'); 1 unless money is pooled."""
+        return 1.0
+
     def active(self, model: SectorModel) -> bool:
         """Whether the policy acts this month."""
         t = model.policy_month

@@ -235,6 +235,11 @@ class TrainingProgram(Policy):
         return ok, target
 
     @property
+    def public_share(self) -> float:
+        """Share of spending that is public: the pool is the budget plus employers' contribution."""
+        return 1.0 / (1.0 + self.config.employer_contribution)
+
+    @property
     def variable_cost(self) -> float:
         """Cost per trainee: training plus support services when enabled ($)."""
         cfg = self.config

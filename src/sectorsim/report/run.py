@@ -12,21 +12,33 @@ from __future__ import annotations
 
 import html
 import textwrap
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from sectorsim.compare import HEADLINE
-from sectorsim.metrics import label
+from sectorsim.metrics import arm_label, label
 from sectorsim.outcomes import slug
 from sectorsim.report.formats import interval
+from sectorsim.report.headline import headline_html
 from sectorsim.report.page import figures, panels, write
 from sectorsim.scenario.schema import Scenario
 from sectorsim.summary import YEARLY_RATES, yearly_rates
 
+if TYPE_CHECKING:
+    from sectorsim.counterfactual import ArmHeadline
+
 #: Metrics the table shows after the headline ones, when the run has them.
-EXTRA = ("employment_gap", "placements", "cost_per_placement", "turnover_engaged", "vacancy_fill_months")
+EXTRA = (
+    "employment_gap",
+    "placements",
+    "cost_per_participant",
+    "cost_per_placement",
+    "turnover_engaged",
+    "vacancy_fill_months",
+)
 #: Metrics of the differences plot, one panel each.
 DIFFERENCES = ("earnings_mean", "turnover_rate", "earnings_gap", "employment_rate")
 
@@ -41,7 +53,7 @@ def earnings_by_group_figure(series: pd.DataFrame, scenario: Scenario) -> plt.Fi
         for g in scenario.groups:  # loop: groups
             ax.plot(x, s[f"earnings_{slug(g.name)}"], label=g.name)
         ax.axvline(0, color="grey", lw=0.8, ls=":")
-        ax.set_title(arm)
+        ax.set_title(arm_label(arm))
         ax.set_xlabel("months since policies start")
         if ax.get_subplotspec().is_first_col():
             ax.set_ylabel("mean monthly earnings ($)")
@@ -66,7 +78,14 @@ def labor_market_figure(series: pd.DataFrame, scenario: Scenario) -> plt.Figure:
     for ax, rate in zip(axes, YEARLY_RATES, strict=True):  # loop: the three rates
         for arm, s in series.groupby("arm", sort=False):  # loop: arms
             y = 100 * yearly_rates(s, scenario.burn_in)[rate]
-            ax.plot(y.index + 1, y.to_numpy(), marker="o", ms=3, label=arm, lw=2 if arm == ref else 1)
+            ax.plot(
+                y.index + 1,
+                y.to_numpy(),
+                marker="o",
+                ms=3,
+                label=arm_label(str(arm)),
+                lw=2 if arm == ref else 1,
+            )
             if arm == ref and len(y):
                 tol = STATIONARY_POINTS[rate]
                 ax.axhspan(y.iloc[0] - tol, y.iloc[0] + tol, color="grey", alpha=0.15, lw=0)
@@ -90,7 +109,7 @@ def turnover_figure(comparison: pd.DataFrame, scenario: Scenario) -> plt.Figure:
         mean = rows.loc[keys, "mean"].to_numpy()
         err = np.vstack([mean - rows.loc[keys, "ci_low"], rows.loc[keys, "ci_high"] - mean])
         err = np.nan_to_num(err)
-        ax.bar(np.arange(len(sectors)) + i * width, mean, width, yerr=err, capsize=3, label=arm)
+        ax.bar(np.arange(len(sectors)) + i * width, mean, width, yerr=err, capsize=3, label=arm_label(arm))
     ax.set_xticks(np.arange(len(sectors)) + width * (len(arms) - 1) / 2, sectors)
     ax.set_ylabel("separations per position per year")
     ax.set_title("Employer turnover by sector")
@@ -111,10 +130,11 @@ def differences_figure(
         err = np.nan_to_num(np.vstack([d - rows["diff_ci_low"], rows["diff_ci_high"] - d]))
         ax.errorbar(d, y, xerr=err, fmt="o", capsize=4)
         ax.axvline(0, color="grey", lw=0.8)
-        ax.set_yticks(y, rows["arm"] if ax.get_subplotspec().is_first_col() else [""] * len(rows))
+        names = [arm_label(a) for a in rows["arm"]]  # loop: arms
+        ax.set_yticks(y, names if ax.get_subplotspec().is_first_col() else [""] * len(rows))
         ax.set_title(textwrap.fill(label(metric, scenario), 28), fontsize=8)
         ax.set_ylim(-0.7, len(rows) - 0.3)
-    fig.suptitle(f"Difference from '{reference}' (paired by seed, 95% CI)", fontsize=10)
+    fig.suptitle(f"Difference from {arm_label(reference)} (paired by seed, 95% CI)", fontsize=10)
     return fig
 
 
@@ -133,7 +153,7 @@ def comparison_table(
 ) -> str:
     """HTML table: one row per metric (by its label), per arm 'mean [CI]' and 'difference [CI]'."""
     arms = list(comparison["arm"].drop_duplicates())
-    head = "".join(f"<th>{html.escape(a)}</th>" for a in arms)  # loop: arms
+    head = "".join(f"<th>{html.escape(arm_label(a))}</th>" for a in arms)  # loop: arms
     body = []
     for metric in metrics:  # loop: metrics
         cells = []
@@ -155,8 +175,20 @@ def write_report(
     series: pd.DataFrame,
     comparison: pd.DataFrame,
     targets: pd.DataFrame | None = None,
+    heads: list[ArmHeadline] | None = None,
+    extra_html: str = "",
 ) -> None:
-    """Write the self-contained HTML report of a run."""
+    """Write the self-contained HTML report of a run.
+
+    Args:
+        path: The file to write.
+        scenario: The scenario that ran.
+        series: Every run's monthly series.
+        comparison: The summary's comparison table (``compare.compare``).
+        targets: The sectors ``target_sector: auto`` chose, if any.
+        heads: The headline per arm (``counterfactual.headline``), shown first.
+        extra_html: Sections to add after the plots (budget curves).
+    """
     ref = scenario.reference_arm
     present = set(comparison["metric"])
     metrics = [m for m in (*HEADLINE, *EXTRA) if m in present]  # loop: metrics
@@ -169,19 +201,20 @@ def write_report(
         ]
     )
     arms = "".join(
-        f"<li><b>{html.escape(a.name)}</b>{' (reference)' if a.name == ref else ''}: {html.escape(a.description)}</li>"
+        f"<li><b>{html.escape(arm_label(a.name))}</b> (<code>{html.escape(a.name)}</code>){' (reference)' if a.name == ref else ''}: {html.escape(a.description)}</li>"
         for a in scenario.arms  # loop: arms
     )
     body = f"""<h1>{html.escape(scenario.name)}</h1><p>{html.escape(scenario.description)}</p>
 <p>{scenario.n_workers:,} workers; {scenario.burn_in} months of burn-in, then {scenario.months} months under
 each arm's policies; {scenario.replications} replications, paired by seed (common random numbers).</p>
+{headline_html(heads or [], ref)}
 <h2>Arms</h2><ul>{arms}</ul>{_auto_targets_html(targets)}
 <h2>Outcomes over the policy horizon</h2>
 <p>Each cell: mean over replications [95% CI]; for arms other than the reference, the paired
-difference from <b>{html.escape(ref)}</b> in bold [95% CI]. An interval that excludes 0 means the policy's
+difference from <b>{html.escape(arm_label(ref))}</b> in bold [95% CI]. An interval that excludes 0 means the policy's
 effect is distinguishable from replication noise.</p>
 {comparison_table(comparison, ref, metrics, scenario)}
-<h2>Plots</h2>{imgs}
+<h2>Plots</h2>{imgs}{extra_html}
 <h2>How to read this report</h2>
 <ul><li>Earnings are mean monthly earnings of <i>all</i> working-age residents over the policy horizon,
 each counted for the months they lived in the region, including months without a job or out of the
