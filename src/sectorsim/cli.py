@@ -220,6 +220,71 @@ def print_headline(heads: list[Any], reference: str) -> None:
     out_console.print()
 
 
+@app.command("budgets")
+def budgets_command(
+    file: ScenarioArg,
+    budgets: Annotated[
+        str,
+        typer.Option(help="Public budgets to try, comma-separated, with k/M suffixes (e.g. 0.5M,1M,2M,4M)."),
+    ] = "0.5M,1M,2M,4M",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: results/<scenario name>/budgets).", show_default=False),
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option(min=1, max=10_000, help="Override the scenario's replications.")
+    ] = None,
+    months: Annotated[
+        int | None, typer.Option(min=1, max=1200, help="Override the months after burn-in.")
+    ] = None,
+    jobs: JobsOpt = None,
+) -> None:
+    """Budget curves: run each approach at several public budgets with the same seeds.
+
+    Plots people served, placements and participants' earnings gain (each person against the same
+    person in the reference arm) against public money spent, per approach. Writes budgets.csv
+    (one row per arm, budget and replication), budget_curves.csv (means and CIs) and budgets.html.
+    """
+    from sectorsim.assessment import resolve_targets
+    from sectorsim.budgets import budget_curves, budgeted_arms, parse_budgets
+    from sectorsim.report.budgets import budgets_figure_html, curve_rows, write_budgets_report
+    from sectorsim.runner import default_jobs
+    from sectorsim.scenario import load_scenario
+
+    levels = parse_budgets(budgets)
+    sc = load_scenario(file, _overrides(replications, None, months))
+    arms = budgeted_arms(sc)
+    if not arms:
+        raise InputError(str(file), "arms", "no arm but the reference has a policy with a budget to vary")
+    out_dir = out or Path("results") / sc.name / "budgets"
+    check_folder(out_dir)
+    sc, _ = resolve_targets(sc)
+    n_jobs = jobs or default_jobs()
+    total = sc.replications * (1 + len(arms) * len(levels))
+    err_console.print(
+        f"budget curves of '{sc.name}': {len(arms)} approaches x {len(levels)} budgets x "
+        f"{sc.replications} replications (+ the reference arm), {n_jobs} process{'es' if n_jobs > 1 else ''}"
+    )
+    start = time.perf_counter()
+    with staged_output(out_dir) as tmp, progress_bar("runs") as bar:
+        task = bar.add_task("runs", total=total)
+        runs, curves = budget_curves(sc, levels, jobs=n_jobs, progress=lambda _r: bar.advance(task))
+        runs.to_csv(tmp / "budgets.csv", index=False)
+        curves.to_csv(tmp / "budget_curves.csv", index=False)
+        write_budgets_report(str(tmp / "budgets.html"), sc, curves, budgets_figure_html(curves, sc))
+    rows = curve_rows(curves)
+    table = Table(title=f"Budget curves of '{sc.name}' (each participant vs the same person, same seed)")
+    for col in rows[0]:
+        table.add_column(col, justify="left" if col == "approach" else "right")
+    for r in rows:
+        table.add_row(*(escape(v) for v in r.values()))
+    out_console.print(table)
+    err_console.print(
+        f"done in {time.perf_counter() - start:.1f} s; "
+        f"wrote {out_dir}/ (budgets.html, budgets.csv, budget_curves.csv)"
+    )
+
+
 @app.command()
 def evaluate(
     file: ScenarioArg,
