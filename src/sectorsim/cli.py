@@ -285,6 +285,119 @@ def budgets_command(
     )
 
 
+@app.command("calibrate")
+def calibrate_command(
+    file: ScenarioArg,
+    targets: Annotated[
+        str,
+        typer.Option(
+            help="Targets file (YAML: targets: [{metric, low, high}]; scenarios/data/targets.yaml is an "
+            "example), or 'published' for the published bands of the scenario's sectors.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: results/<scenario name>/calibrate).", show_default=False),
+    ] = None,
+    trials: Annotated[
+        int,
+        typer.Option(min=1, max=10_000, help="Trials of the study in all (a resumed study counts its own)."),
+    ] = 60,
+    replications: Annotated[
+        int, typer.Option(min=1, max=100, help="Seeds each trial runs the no-policy arm with.")
+    ] = 2,
+    months: Annotated[
+        int | None, typer.Option(min=1, max=1200, help="Override the months after burn-in while fitting.")
+    ] = None,
+) -> None:
+    """Fit the labor-market parameters marked 'calibration' in docs/ODD.md to a region's own targets.
+
+    Runs an Optuna study (stored in OUT/study.optuna.db: run the same command again to resume it),
+    shows progress, and writes OUT/calibrated.yaml (the scenario with the fitted values, only when
+    every band is met), OUT/fit_report.csv (target, band, start, fitted, met) and
+    OUT/fit_parameters.csv (which parameters moved). Exits 1 if a band is still missed.
+    """
+    import copy
+
+    from sectorsim.fitting import Problem, calibrate, calibrated_yaml, read_targets
+    from sectorsim.scenario.loading import resolve_extends, set_path, validate
+
+    if targets != "published":
+        check_input_file(Path(targets), "--targets")
+    raw = resolve_extends(file)
+    fit_raw = copy.deepcopy(raw)
+    if months is not None:
+        set_path(fit_raw, "months", months)
+    sc = validate(copy.deepcopy(fit_raw), str(file))
+    bands = read_targets(targets, sc)
+    problem = Problem(fit_raw, bands, replications, str(file))
+    out_dir = out or Path("results") / sc.name / "calibrate"
+    check_folder(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db = out_dir / "study.optuna.db"
+    err_console.print(
+        f"calibrating '{sc.name}' (arm '{problem.arm}') to {len(bands)} targets: {len(problem.params)} "
+        f"parameters, at most {trials} trials of {replications} run(s); study in {db} (resumable)"
+    )
+    start = time.perf_counter()
+    with progress_bar("trials") as bar:
+        task = bar.add_task("trials", total=trials)
+
+        def shown(done: int, best: float, met: int) -> None:
+            bar.update(task, completed=done, description=f"trials (best {best:.3g}, {met}/{len(bands)} met)")
+
+        fit = calibrate(problem, db, trials, progress=shown)
+    report, moved = fit.report(), fit.moved()
+    with staged_output(out_dir) as tmp:
+        report.to_csv(tmp / "fit_report.csv", index=False)
+        moved.to_csv(tmp / "fit_parameters.csv", index=False)
+        if fit.met:
+            header = (
+                f"Calibrated by `sectorsim calibrate {file} --targets {targets}`: every one of the "
+                f"{len(bands)} bands met\nafter {fit.trials} trials (Optuna study {fit.study_name}); "
+                "see fit_report.csv and fit_parameters.csv."
+            )
+            text = calibrated_yaml(raw, problem.values(fit.multipliers), header)
+            (tmp / "calibrated.yaml").write_text(text, encoding="utf-8")
+    print_fit(report, moved)
+    missed = report[~report["met"]]
+    took = f"{fit.trials} trials ({fit.new_trials} new), {time.perf_counter() - start:.0f} s"
+    if not missed.empty:
+        err_console.print(
+            f"{len(missed)} of {len(bands)} bands still missed after {took}: "
+            f"{', '.join(missed['metric'])}; calibrated.yaml not written. Run again with more --trials "
+            f"to continue the same study, or widen those bands."
+        )
+        raise typer.Exit(1)
+    err_console.print(
+        f"every band met after {took}; wrote {out_dir}/calibrated.yaml, fit_report.csv, fit_parameters.csv; "
+        f"next: sectorsim run {out_dir}/calibrated.yaml"
+    )
+
+
+def print_fit(report: Any, moved: Any) -> None:
+    """Print the fit report: every target with its band and value, then the parameters that moved."""
+    table = Table(title="Fit: every target, its band, the value before and after")
+    for col in ("target", "band", "start", "fitted", "met"):
+        table.add_column(col, justify="left" if col == "target" else "right")
+    for r in report.itertuples():
+        table.add_row(
+            escape(str(r.target)),
+            f"{r.low:.4g} – {r.high:.4g}",
+            f"{r.start:.4g}",
+            f"{r.fitted:.4g}",
+            "yes" if r.met else "NO",
+        )
+    out_console.print(table)
+    params = Table(title="Parameters moved (docs/ODD.md: calibration)")
+    for col in ("parameter", "start", "fitted", "change"):
+        params.add_column(col, justify="left" if col == "parameter" else "right")
+    for r in moved.itertuples():
+        params.add_row(escape(str(r.parameter)), f"{r.start:.4g}", f"{r.fitted:.4g}", f"{r.change_pct:+.0f}%")
+    out_console.print(params)
+
+
 @app.command()
 def evaluate(
     file: ScenarioArg,
