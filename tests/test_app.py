@@ -158,3 +158,90 @@ def test_app_labels_the_job_quality_slider_with_the_regions_lowest_paid_sector(s
         check=True,
     ).stdout.strip()
     assert default == "Job-quality raise in food service (right)"
+
+
+#: Every text node that strays outside the card (sidebar) or the page it is in, or, in the main
+#: area, lies under the sidebar.
+OVERFLOW_JS = """() => {
+  const out = [];
+  const W = document.documentElement.clientWidth;
+  const sidebar = Math.max(...Array.from(document.querySelectorAll('.v-card')).map(c => c.getBoundingClientRect().right));
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walk.nextNode())) {
+    const text = node.textContent.trim();
+    if (!text) continue;
+    const el = node.parentElement;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none' || parseFloat(style.fontSize) === 0) continue;
+    const card = el.closest('.v-card');
+    const main = el.closest('.sectorsim-main');
+    const box = card ? card.getBoundingClientRect() : {left: main ? sidebar : 0, right: W};
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      if (r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1)) {
+        out.push(text.slice(0, 40));
+        break;
+      }
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.slow
+def test_app_labels_fit_their_cards_and_the_new_views_render(app_url):
+    """No label spills out of its card (also in presenter mode); the ladder view, the cumulative
+    difference and the region menu render; the ladder view moves with the months."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    from sectorsim.shipped import names
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True
+        )
+        page = browser.new_page(viewport={"width": 1600, "height": 1400})
+        page.goto(app_url)
+        page.get_by_text("What to notice").first.wait_for(timeout=90_000)
+        page.wait_for_function("document.querySelectorAll('img').length >= 6", timeout=60_000)
+        page.wait_for_timeout(1000)
+        assert page.evaluate(OVERFLOW_JS) == [], "a label spills out of its card"
+        body = page.inner_text("body")
+        for label in (
+            "Use Threads",
+            "Support services",
+            "Presenter mode",
+            "Region: a shipped scenario (then Reset)",
+        ):
+            assert label in body, label
+        # the region menu offers every shipped scenario, and picking one rebuilds both sides on it
+        page.locator(".v-select", has_text="Region: a shipped scenario (then Reset)").first.click()
+        page.locator(".v-list-item", has_text="boundary").first.wait_for(timeout=10_000)
+        options = page.locator(".v-list-item").all_inner_texts()
+        assert set(names()) <= set(options), options
+        page.locator(".v-list-item", has_text="boundary").first.click()
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Reset").click()  # Mesa builds the model anew on Reset
+        page.get_by_text("Region: boundary.").first.wait_for(timeout=90_000)
+        page.wait_for_timeout(1000)
+        ladder_before = page.locator("img").nth(0).screenshot()
+        for month in range(1, 4):
+            page.get_by_role("button", name="Step").click()
+            page.get_by_text(f"month {month} of").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        assert page.locator("img").nth(0).screenshot() != ladder_before, (
+            "the ladder view moves with the months"
+        )
+        small = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        page.get_by_text("Presenter mode (large text)").first.click()
+        page.wait_for_function(f"parseFloat(getComputedStyle(document.documentElement).fontSize) > {small}")
+        page.wait_for_timeout(1500)
+        assert page.evaluate(OVERFLOW_JS) == [], "a label spills out of its card in presenter mode"
+        page.screenshot(path=str(SCREENSHOTS / "workshop_presenter.png"), full_page=True)
+        browser.close()

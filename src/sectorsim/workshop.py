@@ -29,8 +29,14 @@ STAGES = ("in training", "entry", "middle", "advanced")
 
 
 def region_raw(scenario_file: str | Path | None) -> dict[str, Any]:
-    """A scenario file's mapping (``extends`` resolved); the shipped default when None."""
-    return resolve_extends(Path(scenario_file) if scenario_file else DEFAULT_SCENARIO)
+    """A scenario's mapping (``extends`` resolved): a file, a shipped scenario's name, or the default."""
+    return resolve_extends(shipped.scenario(scenario_file) if scenario_file else DEFAULT_SCENARIO)
+
+
+def region_choices(scenario_file: str | None = None) -> list[str]:
+    """The regions the app offers: the file it was started with (if any), then every shipped scenario."""
+    names = shipped.names()
+    return ([scenario_file] if scenario_file else []) + [n for n in names if n != scenario_file]
 
 
 def lowest_paid_sector(raw: dict[str, Any]) -> str:
@@ -89,6 +95,8 @@ class WorkshopModel(mesa.Model):
         workers: Size of the region (workers).
         seed: Seed shared by both sides.
         scenario_file: Scenario whose region is used (default: scenarios/default.yaml).
+        region: A shipped scenario's name (or a file) whose region to use instead of
+            ``scenario_file`` (the app's region menu).
         scenario: Accepted for Mesa's SolaraViz, which passes one on reset; not used.
     """
 
@@ -107,10 +115,12 @@ class WorkshopModel(mesa.Model):
         workers: int = 6000,
         seed: int = 1,
         scenario_file: str | None = None,
+        region: str | None = None,
         scenario: Any = None,  # noqa: ARG002 - Mesa's SolaraViz passes its own scenario object on reset
     ) -> None:
         super().__init__(rng=seed)
-        raw = region_raw(scenario_file)
+        self.region = region or scenario_file or "default"
+        raw = region_raw(region or scenario_file)
         total = sum(a["workers"] for a in raw["region"]["areas"])
         for a in raw["region"]["areas"]:
             a["workers"] = max(50, round(a["workers"] * workers / total))
@@ -151,6 +161,9 @@ class WorkshopModel(mesa.Model):
             m.run(self.config.burn_in)
         self.months = 0
         self.history: dict[str, list[dict[str, float]]] = {"left": [], "right": []}
+        #: where each resident is on the ladders (:func:`ladder_cells`), and this month's moves
+        self.cells: dict[str, np.ndarray] = {}
+        self.moves: dict[str, np.ndarray] = {}
         self._record()  # month 0: the reporters read the keys of this first record
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self.datacollector.collect(self)
@@ -166,8 +179,22 @@ class WorkshopModel(mesa.Model):
             self.running = False
 
     def _record(self) -> None:
-        for name, m in self.sides.items():
+        for name, m in self.sides.items():  # loop: the two sides
             self.history[name].append(side_snapshot(m, self.sector))
+            now = ladder_cells(m)
+            before = self.cells.get(name, now)
+            self.moves[name] = ladder_moves(before, now, self.n_cells)
+            self.cells[name] = now
+
+    @property
+    def n_cells(self) -> int:
+        """Cells of the ladder view: every (sector, rung), then 'in training', then 'not working'."""
+        return len(self.config.sectors) * self.max_rungs + 2
+
+    @property
+    def max_rungs(self) -> int:
+        """The longest ladder's rungs."""
+        return max(len(s.ladder) for s in self.config.sectors)  # loop: sectors
 
     def _reporters(self) -> dict[str, Any]:
         keys = list(self.history["left"][-1])
@@ -207,3 +234,31 @@ def side_snapshot(m: SectorModel, sector: str) -> dict[str, float]:
     out["stage:middle"] = float((in_sector & (rung > 0) & (rung < top) & (w.program < 0)).sum())
     out["stage:advanced"] = float((in_sector & (rung == top) & (rung > 0) & (w.program < 0)).sum())
     return out
+
+
+def ladder_cells(m: SectorModel) -> np.ndarray:
+    """Each worker row's cell in the ladder view: sector x rung, in training, not working, or -1.
+
+    Cell ``sector * max_rungs + rung`` for the employed, ``sectors * max_rungs`` for people in a
+    program, one more for residents without a job, -1 for rows not living in the region.
+    """
+    w, e = m.workers, m.employers
+    rungs = max(len(s.ladder) for s in m.config.sectors)  # loop: sectors
+    n_sectors = len(m.config.sectors)
+    employed = w.employer >= 0
+    sector = e.sector[np.maximum(w.employer, 0)].astype(np.int64)
+    cell = np.where(employed, sector * rungs + w.rung.astype(np.int64), n_sectors * rungs + 1)
+    cell = np.where(w.program >= 0, n_sectors * rungs, cell)
+    return np.where(w.resident == 1, cell, -1).astype(np.int64)
+
+
+def ladder_moves(before: np.ndarray, now: np.ndarray, n_cells: int) -> np.ndarray:
+    """Moves between cells since the last month: ``moves[a, b]`` people went from cell a to b.
+
+    Rows added since (entrants, in-migrants) and rows that left the region are not moves.
+    """
+    n = min(before.size, now.size)
+    a, b = before[:n], now[:n]
+    keep = (a >= 0) & (b >= 0) & (a != b)
+    flat = np.bincount(a[keep] * n_cells + b[keep], minlength=n_cells * n_cells)
+    return flat.reshape(n_cells, n_cells)
