@@ -36,6 +36,7 @@ def test_person_impacts_sets_each_person_against_themselves():
     assert out["rest_gain_total"] == pytest.approx(-50 + 0 + 90 + 70)
     assert out["displaced"] == 1 and out["displaced_loss"] == pytest.approx(50)
     assert out["gainers"] == 2 and out["gainers_gain_total"] == pytest.approx(160)
+    assert out["net_gain_total"] == pytest.approx(110 + 110)
     # swapping the arms turns gains into losses
     assert person_impacts(ref, ref)["rest_gain_total"] == 0
 
@@ -115,7 +116,7 @@ def test_report_headline_in_a_real_browser(tmp_path):
             assert "95% CI" in block and "per participant" in block
             assert "per $1 of participants' earnings gain" in block or "no earnings gain" in block
             assert "Employers" in block and "Earnings gap" in block
-            for who in ("Participants", "Rest of the region", "earned less (displaced)"):
+            for who in ("Participants", "Rest of the region", "earned less (displaced)", "Everyone (net)"):
                 assert who in block
         assert "_" not in text, "no raw names in the headline"
         wide = page.evaluate(

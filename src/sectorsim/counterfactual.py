@@ -22,6 +22,7 @@ Writes: nothing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +30,6 @@ import pandas as pd
 
 from sectorsim.compare import mean_ci
 from sectorsim.metrics import IMPACTS, arm_label
-from sectorsim.report.formats import fmt
 from sectorsim.runner import ScenarioResults
 
 #: A person counts as displaced when they earned at least this much less over the horizon ($).
@@ -78,6 +78,7 @@ def person_impacts(cur: dict[str, np.ndarray], ref: dict[str, np.ndarray]) -> di
         "gainers": float(n_won),
         "gainers_gain": total_won / n_won if n_won else 0.0,
         "gainers_gain_total": total_won,
+        "net_gain_total": total_part + total_rest,
     }
 
 
@@ -162,11 +163,19 @@ class ArmHeadline:
     lines: list[tuple[str, str, str, str]]
 
 
-def _money(value: float) -> str:
+def _money(value: float, cents: bool = False) -> str:
+    """Dollars without cents ('-$1,234'); with ``cents``, two decimals (a ratio of dollars)."""
     if not np.isfinite(value):
         return "–"
     sign = "-" if value < 0 else ""
-    return f"{sign}${fmt(abs(value), 'money')}"
+    return f"{sign}${abs(value):,.2f}" if cents else f"{sign}${abs(value):,.0f}"
+
+
+def _name(metric: str, scenario: object) -> str:
+    """A metric's label without its unit in parentheses, for a sentence."""
+    from sectorsim.metrics import label
+
+    return re.sub(r"\s*\([^)]*\)$", "", label(metric, scenario))
 
 
 def _signed(value: float) -> str:
@@ -201,8 +210,6 @@ def headline(
         scenario: The scenario (its arms, reference arm and groups).
         months: Months of the policy horizon.
     """
-    from sectorsim.metrics import label
-
     ref = scenario.reference_arm  # type: ignore[attr-defined]
     out = []
     for arm in scenario.arms:  # type: ignore[attr-defined]  # loop: arms
@@ -230,9 +237,9 @@ def headline(
             public, employer = get("public_cost")["mean"], get("employer_cost")["mean"]
             ratio = get("public_cost_per_gain")
             per_dollar = (
-                f"{_money(ratio['mean'])} of public money per $1 of participants' earnings gain"
+                f"{_money(ratio['mean'], cents=True)} of public money per $1 of participants' earnings gain"
                 + (
-                    f" ({_money(ratio['ci_low'])} to {_money(ratio['ci_high'])})"
+                    f" ({_money(ratio['ci_low'], cents=True)} to {_money(ratio['ci_high'], cents=True)})"
                     if np.isfinite(ratio["ci_low"]) and np.isfinite(ratio["ci_high"])
                     else " (the gain's interval reaches 0, so there is no upper bound)"
                     if np.isfinite(ratio["mean"])
@@ -254,10 +261,15 @@ def headline(
             f"({_money(get('displaced_loss')['mean'])} each on average) and {won['mean']:,.0f} earned more "
             f"({_money(get('gainers_gain')['mean'])} each)."
         )
+        net = get("net_gain_total")
+        sentences.append(
+            f"Net for the region, participants and everyone else: {_signed(net['mean'])} over the horizon "
+            f"({_ci(net['ci_low'], net['ci_high'])}; {_noise(net['distinguishable'], net['ci_low'])})."
+        )
         sentences.append(_employer_sentence(comparison, a, ref, scenario))
         gap = get("earnings_gap", comparison)
         sentences.append(
-            f"{label('earnings_gap', scenario)}: {_signed(gap['diff'])} a month vs {base} "
+            f"{_name('earnings_gap', scenario)}: {_signed(gap['diff'])} a month vs {base} "
             f"({_ci(gap['diff_ci_low'], gap['diff_ci_high'])}; "
             f"{_noise(_excludes_zero(gap), gap['diff_ci_low'])}"
             f"{'; negative means narrower' if np.isfinite(gap['diff']) else ''})."
@@ -273,6 +285,7 @@ def headline(
                 loss=True,
             ),
             _line("  of whom earned more", won, get("gainers_gain"), get("gainers_gain_total")),
+            _line("Everyone (net)", get("rest_people"), get("net_gain_total"), net, per_person=False),
         ]
         out.append(ArmHeadline(a, arm.description, sentences, lines))
     return out
@@ -284,33 +297,38 @@ def _excludes_zero(row: pd.Series) -> bool:
 
 
 def _line(
-    who: str, count: pd.Series, each: pd.Series, total: pd.Series, loss: bool = False
+    who: str,
+    count: pd.Series,
+    each: pd.Series,
+    total: pd.Series,
+    loss: bool = False,
+    per_person: bool = True,
 ) -> tuple[str, str, str, str]:
     sign = -1.0 if loss else 1.0
+    if not per_person:
+        return who, "", "", _cell(total, sign)
+    return who, f"{count['mean']:,.0f}", _cell(each, sign), _cell(total, sign)
 
-    def cell(r: pd.Series) -> str:
-        lo, hi = sorted((sign * r["ci_low"], sign * r["ci_high"]))
-        ci = f" [{_money(lo)}, {_money(hi)}]" if np.isfinite(lo) and np.isfinite(hi) else ""
-        return f"{_signed(sign * r['mean'])}{ci}"
 
-    return who, f"{count['mean']:,.0f}", cell(each), cell(total)
+def _cell(r: pd.Series, sign: float) -> str:
+    lo, hi = sorted((sign * r["ci_low"], sign * r["ci_high"]))
+    ci = f" [{_money(lo)}, {_money(hi)}]" if np.isfinite(lo) and np.isfinite(hi) else ""
+    return f"{_signed(sign * r['mean'])}{ci}"
 
 
 def _employer_sentence(comparison: pd.DataFrame, arm: str, ref: str, scenario: object) -> str:
     """Employers: turnover and turnover cost against the reference arm, with intervals."""
-    from sectorsim.metrics import label
-
     parts = []
     for metric in ("turnover_rate", "turnover_cost"):  # loop: the employer-side metrics
         r = _pick(comparison, arm, metric)
-        value = f"{r['diff']:+.3f}" if "rate" in metric else _signed(r["diff"])
+        value = f"{r['diff']:+.3f} a year" if "rate" in metric else _signed(r["diff"])
         lo, hi = r["diff_ci_low"], r["diff_ci_high"]
         ci = (
             (f"[{lo:+.3f}, {hi:+.3f}]" if "rate" in metric else f"[{_money(lo)}, {_money(hi)}]")
             if np.isfinite(lo) and np.isfinite(hi)
             else "[no interval]"
         )
-        parts.append(f"{label(metric, scenario).lower()} {value} {ci}, {_noise(_excludes_zero(r), lo)}")
+        parts.append(f"{_name(metric, scenario).lower()} {value} {ci}, {_noise(_excludes_zero(r), lo)}")
     return f"Employers, vs {arm_label(ref)}: " + "; ".join(parts) + "."
 
 

@@ -545,6 +545,14 @@ IMPACTS: tuple[Metric, ...] = (
         decimals=0,
     ),
     _m(
+        "net_gain_total",
+        "Net earnings change of everyone in the region over the horizon ($)",
+        "$",
+        "higher",
+        "sum",
+        decimals=0,
+    ),
+    _m(
         "public_cost_per_gain",
         "Public cost per $1 of participants' earnings gain ($)",
         "$ / $",
@@ -618,7 +626,9 @@ def describe(name: str, scenario: Any | None = None) -> tuple[Metric | None, str
 
 
 def arm_label(name: str) -> str:
-    """Display name of an arm ('single_employer' -> 'Single employer'), for tables, plots and sentences."""
+    """Display name of an arm ('single_employer' -> 'Single employer', 'none' -> 'No policy')."""
+    if name == "none":
+        return "No policy"
     text = re.sub(r"[_]+", " ", name).strip()
     return text[:1].upper() + text[1:]
 
