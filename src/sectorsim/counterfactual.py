@@ -321,7 +321,9 @@ def _employer_sentence(comparison: pd.DataFrame, arm: str, ref: str, scenario: o
     parts = []
     for metric in ("turnover_rate", "turnover_cost"):  # loop: the employer-side metrics
         r = _pick(comparison, arm, metric)
-        value = f"{r['diff']:+.3f} a year" if "rate" in metric else _signed(r["diff"])
+        value = (
+            f"{r['diff']:+.3f} separations per position a year" if "rate" in metric else _signed(r["diff"])
+        )
         lo, hi = r["diff_ci_low"], r["diff_ci_high"]
         ci = (
             (f"[{lo:+.3f}, {hi:+.3f}]" if "rate" in metric else f"[{_money(lo)}, {_money(hi)}]")

@@ -26,7 +26,8 @@ def headline_html(heads: list[ArmHeadline], reference: str) -> str:
     for h in heads:  # loop: arms
         sentences = "".join(f"<li>{html.escape(s)}</li>" for s in h.sentences)  # loop: sentences
         rows = "".join(
-            f"<tr><th>{html.escape(who)}</th><td>{n}</td><td>{html.escape(each)}</td><td>{html.escape(total)}</td></tr>"
+            f"<tr><th{' style="padding-left:2em"' if who.startswith(' ') else ''}>{html.escape(who.strip())}</th>"
+            f"<td>{n}</td><td>{html.escape(each)}</td><td>{html.escape(total)}</td></tr>"
             for who, n, each, total in h.lines  # loop: the three lines
         )
         blocks.append(

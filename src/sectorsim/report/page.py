@@ -36,7 +36,7 @@ STYLE = (
     "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}"
     "th:first-child{text-align:left}small{color:#666}"
     "img{max-width:100%;height:auto}"
-    "table{max-width:100%}td,th{overflow-wrap:anywhere}"
+    "table{max-width:100%}td,th{overflow-wrap:break-word}"
     "#headline .arm-headline{border-left:4px solid #2a6ebb;padding:0 1em;margin:1em 0;background:#f6f9fc}"
 )
 
