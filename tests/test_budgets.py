@@ -64,3 +64,28 @@ def test_budgets_command_writes_curves_and_refuses_bad_levels(tmp_path):
     html = (out / "budgets.html").read_text()
     assert html.count("data:image/png;base64") == 1 and "Sector partnership" in html
     assert "Single employer" in res.stdout and "people served" in res.stdout
+
+
+@pytest.mark.slow
+def test_run_with_budgets_puts_the_curves_in_the_report(tmp_path):
+    bad = run_cli("run", str(SMALL), "--budgets", "0", "--out", str(tmp_path / "x"))
+    assert bad.returncode == 2 and "--budgets" in bad.stderr and not (tmp_path / "x").exists()
+    out = tmp_path / "r"
+    res = run_cli(
+        "run",
+        str(SMALL),
+        "--budgets",
+        "150k,450k",
+        "--replications",
+        "2",
+        "--months",
+        "6",
+        "--jobs",
+        "1",
+        "--out",
+        str(out),
+    )
+    assert res.returncode == 0, res.stderr
+    html = (out / "report.html").read_text()
+    assert "Budget curves" in html and html.count("data:image/png;base64") == 5
+    assert set(pd.read_csv(out / "budget_curves.csv")["budget"]) == {150e3, 450e3}

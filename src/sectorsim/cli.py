@@ -136,11 +136,20 @@ def run(
         int | None, typer.Option(min=1, max=1200, help="Override the months after burn-in.")
     ] = None,
     jobs: JobsOpt = None,
+    budgets: Annotated[
+        str | None,
+        typer.Option(
+            help="Also run each approach at these public budgets (e.g. 0.5M,1M,2M,4M) with the same seeds "
+            "and add the budget curves to the report (as `sectorsim budgets` does).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run every arm x replication of a scenario (paired by seed) and write tables, data and a report.
 
     Writes summary.csv, comparison.csv, timeseries.parquet and report.html to the output folder, and
-    earnings_panel.parquet when the scenario sets earnings_panel: monthly or quarterly.
+    earnings_panel.parquet when the scenario sets earnings_panel: monthly or quarterly; with
+    --budgets, also budgets.csv and budget_curves.csv, and the curves in the report.
     """
     from sectorsim.assessment import resolve_targets
     from sectorsim.compare import compare
@@ -149,6 +158,7 @@ def run(
     from sectorsim.scenario import load_scenario
 
     sc = load_scenario(file, _overrides(replications, seed, months))
+    levels = _budget_levels(budgets, sc, file)
     out_dir = out or Path("results") / sc.name
     check_folder(out_dir)
     sc, targets = resolve_targets(sc)
@@ -171,7 +181,8 @@ def run(
             targets.to_csv(tmp / "target_sectors.csv", index=False)
         if results.panels:
             write_earnings_panel(results, str(tmp / "earnings_panel.parquet"))
-        write_report(str(tmp / "report.html"), sc, results.series, comparison, targets, heads)
+        curves_html = _budget_curves_section(sc, levels, n_jobs, tmp, bar) if levels else ""
+        write_report(str(tmp / "report.html"), sc, results.series, comparison, targets, heads, curves_html)
     print_headline(heads, sc.reference_arm)
     print_comparison(comparison, sc.reference_arm)
     for t in targets.itertuples():
@@ -182,9 +193,42 @@ def run(
     files = "report.html, summary.csv, comparison.csv, timeseries.parquet"
     if heads:
         files += ", counterfactual.csv, headline.csv"
+    if levels:
+        files += ", budgets.csv, budget_curves.csv"
     if results.panels:
         files += f", earnings_panel.parquet ({sc.earnings_panel})"
     err_console.print(f"done in {time.perf_counter() - start:.1f} s; wrote {out_dir}/ ({files})")
+
+
+def _budget_levels(text: str | None, sc: Any, file: Path) -> list[float]:
+    """The --budgets levels of ``run``, checked before any run (an arm must have a budget to vary)."""
+    if text is None:
+        return []
+    from sectorsim.budgets import budgeted_arms, parse_budgets
+
+    levels = parse_budgets(text)
+    if not budgeted_arms(sc):
+        raise InputError(str(file), "arms", "--budgets: no arm but the reference has a policy with a budget")
+    return levels
+
+
+def _budget_curves_section(sc: Any, levels: list[float], jobs: int, folder: Path, bar: Progress) -> str:
+    """Run the budget curves, write budgets.csv and budget_curves.csv, return the report's section."""
+    from sectorsim.budgets import budget_curves, budgeted_arms
+    from sectorsim.report.budgets import budgets_figure_html, curves_table_html
+
+    total = sc.replications * (1 + len(budgeted_arms(sc)) * len(levels))
+    task = bar.add_task("budget curves", total=total)
+    runs, curves = budget_curves(sc, levels, jobs=jobs, progress=lambda _r: bar.advance(task))
+    runs.to_csv(folder / "budgets.csv", index=False)
+    curves.to_csv(folder / "budget_curves.csv", index=False)
+    return (
+        "<h2>Budget curves: what each approach buys as its public budget grows</h2>"
+        "<p>Each approach at each public budget with the same seeds; each point set against the same "
+        "people in the same replication of the reference arm.</p>"
+        + budgets_figure_html(curves, sc)
+        + curves_table_html(curves)
+    )
 
 
 def write_counterfactual(results: Any, comparison: Any, folder: Path) -> list[Any]:

@@ -41,20 +41,25 @@ def curve_rows(curves: pd.DataFrame) -> list[dict[str, str]]:
     return out
 
 
-def write_budgets_report(path: str, scenario: Scenario, curves: pd.DataFrame, fig_html: str) -> None:
-    """Write the budget-curves page: the figure, then the table of every point."""
+def curves_table_html(curves: pd.DataFrame) -> str:
+    """The table of every point of the curves (:func:`curve_rows`)."""
     rows = curve_rows(curves)
     head = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0]) if rows else ""  # loop: columns
     body_rows = "".join(
         "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r.values()) + "</tr>"  # loop: cells
         for r in rows  # loop: points
     )
+    return f"<table><tr>{head}</tr>{body_rows}</table>"
+
+
+def write_budgets_report(path: str, scenario: Scenario, curves: pd.DataFrame, fig_html: str) -> None:
+    """Write the budget-curves page: the figure, then the table of every point."""
     body = f"""<h1>{html.escape(scenario.name)}: budget curves</h1>
 <p>Every approach run at each public budget with the same {scenario.replications} seeds; each point is set
 against the same people in the same replication of <b>{html.escape(arm_label(scenario.reference_arm))}</b>
 (common random numbers). Economies of scale show as curves that bend upward.</p>
 {fig_html}
-<table><tr>{head}</tr>{body_rows}</table>"""
+{curves_table_html(curves)}"""
     write(path, f"sectorsim: {scenario.name} budget curves", body)
 
 
