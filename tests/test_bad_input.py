@@ -163,7 +163,8 @@ def test_bad_option_is_one_line_and_exit_2():
 
 def test_check_accepts_every_shipped_scenario():
     root = SMALL.parent.parent.parent / "scenarios"
-    files = [p for p in root.rglob("*.yaml") if p.name != "base.yaml"]
+    # scenarios/data/ holds inputs (extracts, the calibration targets), not scenarios
+    files = [p for p in root.rglob("*.yaml") if p.name != "base.yaml" and p.parent.name != "data"]
     assert len(files) >= 4
     for p in files:
         res = run_cli("check", str(p))
