@@ -135,7 +135,10 @@ def headline_table(impacts: pd.DataFrame) -> pd.DataFrame:
         gain, glo, ghi = stats["participant_gain_total"]
         ratio = cost / gain if gain > 0 else float("nan")
         low = cost / ghi if np.isfinite(ghi) and ghi > 0 else float("nan")
-        high = cost / glo if np.isfinite(glo) and glo > 0 else float("inf") if gain > 0 else float("nan")
+        if not np.isfinite(glo):  # one replication: no interval
+            high = float("nan")
+        else:
+            high = cost / glo if glo > 0 else float("inf") if gain > 0 else float("nan")
         stats["public_cost_per_gain"] = (ratio, low, high)
         for key, (m, lo, hi) in stats.items():  # loop: metrics
             rows.append(
@@ -242,7 +245,7 @@ def headline(
                     f" ({_money(ratio['ci_low'], cents=True)} to {_money(ratio['ci_high'], cents=True)})"
                     if np.isfinite(ratio["ci_low"]) and np.isfinite(ratio["ci_high"])
                     else " (the gain's interval reaches 0, so there is no upper bound)"
-                    if np.isfinite(ratio["mean"])
+                    if np.isinf(ratio["ci_high"])
                     else ""
                 )
                 if np.isfinite(ratio["mean"])

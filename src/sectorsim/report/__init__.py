@@ -3,7 +3,8 @@
 Every report is built on the one page shell of :mod:`sectorsim.report.page` (head, style sheet,
 figures embedded as PNG so the file opens offline and can be mailed alone). Modules: ``page`` (the
 shell, figure embedding and layout), ``formats`` (numbers and labels), ``run``, ``evaluation``,
-``assessment`` and ``sweep`` (one report each).
+``assessment``, ``sweep`` and ``budgets`` (one report each), and ``headline`` (the run report's
+first section).
 """
 
 from sectorsim.report.assessment import assessment_figures, write_assessment_report
