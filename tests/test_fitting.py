@@ -167,7 +167,7 @@ def test_a_killed_calibration_resumes_the_same_study(tmp_path):
         "--trials",
         "40",
         "--replications",
-        "1",
+        "3",  # slower trials: the kill lands mid-study
     ]
     proc = subprocess.Popen(
         [sys.executable, "-m", "sectorsim", *args],
@@ -179,7 +179,7 @@ def test_a_killed_calibration_resumes_the_same_study(tmp_path):
     try:
         deadline = time.time() + 120
         while time.time() < deadline and (not db.exists() or len(completed_trials(db)) < 3):
-            time.sleep(0.5)
+            time.sleep(0.1)
         before = completed_trials(db)
         assert len(before) >= 3, "three trials finished before the kill"
     finally:
