@@ -187,6 +187,11 @@ def _world(seed: int, n: int, variant: str = "mixed") -> SimpleNamespace:
     return SimpleNamespace(w=w, e=e, ladder_wage=ladder_wage, required=required, n_rungs=n_rungs, rng=g)
 
 
+def _here(w: SimpleNamespace) -> np.ndarray:
+    """The residents' rows, ascending (what the model keeps in ``demography.rows``)."""
+    return np.flatnonzero(w.resident == 1).astype(np.int64)
+
+
 def _copy(ns: SimpleNamespace) -> SimpleNamespace:
     return SimpleNamespace(**{k: v.copy() if isinstance(v, np.ndarray) else v for k, v in vars(ns).items()})
 
@@ -320,7 +325,7 @@ def test_tally_matches_numpy_counts(seed, n, variant):
     w, e = world.w, world.e
     got = _tally(
         TallyWorkers(
-            resident=w.resident,
+            rows=_here(w),
             in_labor_force=w.in_labor_force,
             employer=w.employer,
             program=w.program,
@@ -393,6 +398,7 @@ def test_promotion_candidates_match_numpy(seed, n, variant):
     base = Streams(seed).base("promotion", 9)
     got = _candidates(
         PromotionWorkers(
+            rows=_here(w),
             key=w.key,
             employer=w.employer,
             tenure=w.tenure,
@@ -440,7 +446,10 @@ def test_wage_at_matches_numpy():
 
 
 def _month_np(w, e, ladder_wage, params, mutant=False):
-    """New (wage, earnings, tenure, unemployed_months, window sums) of the residents; others zeroed."""
+    """New (wage, earnings, tenure, unemployed_months, window sums) of the residents; others untouched.
+
+    (The model zeroes the wage and earnings of people who leave when they leave, so the pass need not.)
+    """
     here = w.resident == 1
     emp = here & (w.employer >= 0)
     jobless = here & (w.employer < 0)
@@ -449,7 +458,7 @@ def _month_np(w, e, ladder_wage, params, mutant=False):
     pay = _wage_at_np(
         ladder_wage[e.sector[j], np.where(emp, w.rung, 0)], e.premium[j], w.skill, params.skill_return
     )
-    wage = np.where(emp, pay, 0.0).astype(np.float32)
+    wage = np.where(emp, pay, np.where(here, 0.0, w.wage)).astype(np.float32)
     share = w.hours.astype(np.float64) / 40.0
     spread = params.volatility * np.sqrt(3.0)
     vary = 1.0 + spread * (2.0 * _key_u(w.key, params.hours_base) - 1.0)
@@ -458,6 +467,7 @@ def _month_np(w, e, ladder_wage, params, mutant=False):
     earnings = np.where(
         emp, wage.astype(np.float64) * share * keep, np.where(jobless & training, params.stipend, 0.0)
     ).astype(np.float32)
+    earnings = np.where(here, earnings, w.earnings)
     sums = (w.window_earnings, w.window_employed, w.window_months, w.window_hours)
     if params.accumulate:
         sums = (
@@ -484,8 +494,8 @@ def test_pay_month_matches_numpy(seed, n, variant, accumulate):
     )
     _month(
         PayWorkers(
+            rows=_here(w),
             key=w.key,
-            resident=w.resident,
             employer=w.employer,
             rung=w.rung,
             skill=w.skill,
@@ -560,8 +570,8 @@ def test_search_pass_matches_numpy(seed, n, variant):
     )
     got = _search(
         SearchWorkers(
+            rows=_here(w),
             key=w.key,
-            resident=w.resident,
             in_labor_force=w.in_labor_force,
             program=w.program,
             employer=w.employer,
@@ -951,6 +961,7 @@ def test_separation_draw_matches_numpy(seed, n, variant):
     )
     got = _draw(
         SeparationWorkers(
+            rows=_here(w),
             key=w.key,
             employer=w.employer,
             rung=w.rung,
@@ -1032,7 +1043,7 @@ def test_exit_draw_matches_numpy(seed, n, variant):
     )
     got = _exit_draw(
         ExitWorkers(
-            key=w.key, resident=w.resident, born=w.born, employer=w.employer, in_labor_force=w.in_labor_force
+            rows=_here(w), key=w.key, born=w.born, employer=w.employer, in_labor_force=w.in_labor_force
         ),
         params,
     )
@@ -1070,8 +1081,8 @@ def test_participation_flows_match_numpy(seed, n, variant):
     )
     got = _flows(
         FlowWorkers(
+            rows=_here(w),
             key=w.key,
-            resident=w.resident,
             employer=w.employer,
             program=w.program,
             in_labor_force=w.in_labor_force,
@@ -1106,7 +1117,12 @@ def test_upskilling_draw_matches_numpy(seed, n, variant):
     base = Streams(seed).base("upskilling", 4)
     got = _upskill_draw(
         UpskillWorkers(
-            key=w.key, employer=w.employer, rung=w.rung, program=w.program, credential=w.credential
+            rows=_here(w),
+            key=w.key,
+            employer=w.employer,
+            rung=w.rung,
+            program=w.program,
+            credential=w.credential,
         ),
         UpskillLadders(employer_sector=world.e.sector, n_rungs=world.n_rungs, required=world.required),
         0.4,

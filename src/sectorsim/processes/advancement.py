@@ -45,8 +45,9 @@ def recognized(
 
 
 class PromotionWorkers(NamedTuple):
-    """The worker columns the promotion pass reads."""
+    """The worker columns the promotion pass reads, and the rows it runs over (the residents, ascending)."""
 
+    rows: NDArray[np.int64]
     key: NDArray[np.int64]
     employer: NDArray[np.int32]
     tenure: NDArray[np.int16]
@@ -82,17 +83,16 @@ def _candidates(
     The promotion draw comes first: every condition is required, so the order of the checks does
     not change who passes.
     """
-    key = workers.key
-    rows = np.empty(key.size, np.int64)
-    nxt = np.empty(key.size, np.int64)
+    key, here = workers.key, workers.rows
+    rows = np.empty(here.size, np.int64)
+    nxt = np.empty(here.size, np.int64)
     n_out = 0
-    for i in range(key.size):  # loop: workers, one pass (compiled)
+    for t in range(here.size):  # loop: residents, one pass (compiled)
+        i = here[t]
         j = workers.employer[i]
-        if (
-            j < 0
-            or workers.tenure[i] < params.min_tenure
-            or not key_uniform(key[i], params.base) < params.rate
-        ):
+        # one test of all three (no short circuit), true for few: a branch that is predicted
+        drawn = key_uniform(key[i], params.base) < params.rate
+        if not ((j >= 0) & (workers.tenure[i] >= params.min_tenure) & drawn):
             continue
         s = ladders.employer_sector[j]
         r = workers.rung[i] + 1
@@ -120,6 +120,7 @@ def step(model: SectorModel) -> None:
     w, e, lad, lm = model.workers, model.employers, model.ladders, model.labor
     idx, nxt = _candidates(
         PromotionWorkers(
+            rows=model.demography.rows,
             key=w.key,
             employer=w.employer,
             tenure=w.tenure,

@@ -94,10 +94,12 @@ def assign(
 def reservation_pay(model: SectorModel) -> NDArray[np.float32]:
     """What on-the-job searchers compare offers with: the wage, or the monthly pay if they want more hours."""
     w = model.workers
-    if not w.wants_more_hours.any():
+    wanting = np.flatnonzero(w.wants_more_hours)
+    if wanting.size == 0:
         return w.wage
-    factor = np.where(w.wants_more_hours, w.hours / np.float32(FULL_TIME_EQUIVALENT_HOURS), np.float32(1.0))
-    return (w.wage * factor).astype(np.float32)
+    pay = w.wage.copy()
+    pay[wanting] = w.wage[wanting] * (w.hours[wanting] / np.float32(FULL_TIME_EQUIVALENT_HOURS))
+    return pay
 
 
 __all__ = ["DECLARES", "FULL_TIME_EQUIVALENT_HOURS", "assign", "layout", "reservation_pay"]

@@ -59,8 +59,9 @@ def employer_factors(model: SectorModel) -> np.ndarray:
 
 
 class SeparationWorkers(NamedTuple):
-    """The worker columns the separation draw reads."""
+    """The worker columns the separation draw reads, and the rows it runs over (the residents, ascending)."""
 
+    rows: NDArray[np.int64]
     key: NDArray[np.int64]
     employer: NDArray[np.int32]
     rung: NDArray[np.int8]
@@ -93,28 +94,29 @@ def _draw(
     workers: SeparationWorkers, factors: HazardFactors, params: SeparationParams
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Rows that quit or are discharged, and rows hit by a barrier shock (and did not quit)."""
-    n = workers.employer.size
-    quits = np.empty(n, np.int64)
-    shocks = np.empty(n, np.int64)
+    rows = workers.rows
+    quits = np.empty(rows.size, np.int64)
+    shocks = np.empty(rows.size, np.int64)
     n_quit = n_shock = 0
     one, two = np.float32(1.0), np.float32(2.0)
-    for i in range(n):  # loop: workers, one pass (compiled)
+    for t in range(rows.size):  # loop: residents, one pass (compiled)
+        i = rows[t]
         j = workers.employer[i]
-        if j < 0:
-            continue
-        p = factors.employer[j] * factors.rung[workers.rung[i]] * factors.tenure[min(workers.tenure[i], 240)]
+        # the hazard is computed for everyone (row 0 stands in for no employer), the row kept by a
+        # count: no branch on the draws
+        jj = max(j, 0)
+        p = factors.employer[jj] * factors.rung[max(workers.rung[i], 0)]
+        p *= factors.tenure[min(workers.tenure[i], 240)]
         p *= np.float64(one + params.match_effect * (one - two * workers.match[i]))
-        if key_uniform(workers.key[i], params.quit_base) < min(p, 1.0):
-            quits[n_quit] = i
-            n_quit += 1
-            continue
-        if workers.barrier[i]:
-            supported = workers.support_strength[i] if workers.support_left[i] > 0 else np.float32(0.0)
-            if key_uniform(workers.key[i], params.shock_base) < np.float64(
-                params.shock_rate * (one - supported)
-            ):
-                shocks[n_shock] = i
-                n_shock += 1
+        quit = (j >= 0) & (key_uniform(workers.key[i], params.quit_base) < min(p, 1.0))
+        quits[n_quit] = i
+        n_quit += quit
+        supported = workers.support_strength[i] if workers.support_left[i] > 0 else np.float32(0.0)
+        hit = key_uniform(workers.key[i], params.shock_base) < np.float64(
+            params.shock_rate * (one - supported)
+        )
+        shocks[n_shock] = i
+        n_shock += (j >= 0) & (not quit) & workers.barrier[i] & hit
     return quits[:n_quit], shocks[:n_shock]
 
 
@@ -125,6 +127,7 @@ def step(model: SectorModel) -> None:
     tenure_factor = 1.0 + (lm.new_hire_multiplier - 1.0) * np.exp(-np.arange(241) / lm.tenure_months_scale)
     quits, shocks = _draw(
         SeparationWorkers(
+            rows=model.demography.rows,
             key=w.key,
             employer=w.employer,
             rung=w.rung,
