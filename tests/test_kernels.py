@@ -1023,7 +1023,7 @@ def _exits_np(w, p, mutant=False):
     u = _key_u(w.key, p.base)
     retire = here & ((u < p_out) | (age >= p.exit_months))
     move = here & ~retire & (u < p_out + p_move)
-    return np.flatnonzero(retire), np.flatnonzero(move), int(here.sum())
+    return np.flatnonzero(retire), np.flatnonzero(move), np.flatnonzero(here & ~retire & ~move)
 
 
 @pytest.mark.parametrize(("seed", "n", "variant"), CASES)

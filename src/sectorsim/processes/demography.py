@@ -254,8 +254,10 @@ class ExitParams(NamedTuple):
 
 
 @njit(cache=True, nogil=True)
-def _exit_draw(workers: ExitWorkers, params: ExitParams) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
-    """Residents who retire or die, residents who move away (one hashed draw each), and how many were here.
+def _exit_draw(
+    workers: ExitWorkers, params: ExitParams
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Residents who retire or die, residents who move away (one hashed draw each), and those who stay.
 
     With u the draw: retire (or die) if u < death + retire (from retirement age) or at exit age; else
     move away if u < that + the migration hazard (times the multiplier for an unemployed searcher).
@@ -263,7 +265,8 @@ def _exit_draw(workers: ExitWorkers, params: ExitParams) -> tuple[NDArray[np.int
     rows = workers.rows
     retire = np.empty(rows.size, np.int64)
     move = np.empty(rows.size, np.int64)
-    n_retire = n_move = 0
+    stay = np.empty(rows.size, np.int64)
+    n_retire = n_move = n_stay = 0
     for t in range(rows.size):  # loop: residents, one pass (compiled)
         i = int(rows[t])
         age = params.month - np.int64(workers.born[i])
@@ -276,9 +279,11 @@ def _exit_draw(workers: ExitWorkers, params: ExitParams) -> tuple[NDArray[np.int
         # written unconditionally, kept by the counts: no branch on the draw
         retire[n_retire] = i
         move[n_move] = i
+        stay[n_stay] = i
         n_retire += int(out)
         n_move += int(away)
-    return retire[:n_retire], move[:n_move], rows.size
+        n_stay += int(not (out | away))
+    return retire[:n_retire], move[:n_move], stay[:n_stay]
 
 
 def step(model: SectorModel) -> None:
@@ -309,7 +314,7 @@ def step(model: SectorModel) -> None:
     _arrive(model, migrants, young=False)
     demo.residents = residents + entrants.size + migrants.size
     # arrivals take rows above every earlier row, so the residents' rows stay ascending
-    demo.rows = np.concatenate([demo.rows[w.resident[demo.rows] == HERE], entrants, migrants])
+    demo.rows = np.concatenate([demo.rows, entrants, migrants])
     model.flows.entrants += entrants.size
     model.flows.in_migrants += migrants.size
 
@@ -317,7 +322,7 @@ def step(model: SectorModel) -> None:
 def _exits(model: SectorModel, gap: float) -> int:
     """This month's deaths, retirements and moves away; returns the residents left."""
     d, w, t = model.config.demography, model.workers, model.month
-    retire, move, here = _exit_draw(
+    retire, move, stay = _exit_draw(
         ExitWorkers(
             rows=model.demography.rows,
             key=w.key,
@@ -345,7 +350,8 @@ def _exits(model: SectorModel, gap: float) -> int:
     w.earnings[leave] = 0.0
     model.flows.retirements += retire.size
     model.flows.out_migrants += move.size
-    return here - leave.size
+    model.demography.rows = stay  # arrivals are appended after this
+    return stay.size
 
 
 def _arrive(model: SectorModel, rows: NDArray[np.int64], *, young: bool) -> None:
