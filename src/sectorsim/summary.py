@@ -195,8 +195,8 @@ def employer_books(model: SectorModel) -> pd.DataFrame:
         {
             "employer": np.arange(e.n),
             "key": e.key,
-            "sector": pd.Categorical.from_codes(e.sector.astype(np.int64), sectors),
-            "area": pd.Categorical.from_codes(e.area.astype(np.int64), areas),
+            "sector": np.asarray(sectors, dtype=object)[e.sector.astype(np.int64)],
+            "area": np.asarray(areas, dtype=object)[e.area.astype(np.int64)],
             "engaged_months": e.book_engaged_months.astype(np.int64),
             **seps,
             "separations": total,
@@ -267,7 +267,7 @@ def employer_rows(books: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     for name in EMPLOYER_OUTCOMES:  # loop: outcomes (columns)
         out[name] = mine[name].to_numpy()
         out[f"{name}_reference"] = theirs[name].to_numpy()
-    saved = (theirs["turnover_cost"] + theirs["vacancy_cost"] - mine["turnover_cost"] - mine["vacancy_cost"])
+    saved = theirs["turnover_cost"] + theirs["vacancy_cost"] - mine["turnover_cost"] - mine["vacancy_cost"]
     paid = mine["contribution"].to_numpy()
     out["return"] = np.where(paid > 0, (saved.to_numpy() - paid) / np.where(paid > 0, paid, 1.0), np.nan)
     return out

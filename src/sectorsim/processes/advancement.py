@@ -8,8 +8,8 @@ no policy); each employer promotes up to its open positions on that rung, best
 skills first (hashed tie-break).
 
 Reads: workers (employer, rung, tenure, credential, firm credential, skill), employers
-(positions, promotion_multiplier), ladders. Writes: workers.rung. Sources: promotion rate, assumption (internal-ladder
-literature, e.g. Doeringer and Piore 1971, gives no single number).
+(positions, promotion_multiplier), ladders. Writes: workers.rung. Sources: promotion rate, assumption
+(internal-ladder literature, e.g. Doeringer and Piore 1971, gives no single number).
 """
 
 from __future__ import annotations

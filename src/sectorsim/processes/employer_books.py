@@ -55,11 +55,17 @@ DECLARES = Declares(
         _tally("book_promotions", "promotions", "Promotions over the horizon.", "int64"),
         _tally("book_filled_months", "position-months", "Filled positions summed over the horizon's months."),
         _tally("book_open_months", "position-months", "Open positions summed over the horizon's months."),
-        _tally("book_turnover_cost", "$", "Turnover cost over the horizon (turnover_cost_share x annual wage)."),
-        _tally("book_vacancy_cost", "$", "Cost of open positions over the horizon (vacancy_cost_share x wage)."),
+        _tally(
+            "book_turnover_cost", "$", "Turnover cost over the horizon (turnover_cost_share x annual wage)."
+        ),
+        _tally(
+            "book_vacancy_cost", "$", "Cost of open positions over the horizon (vacancy_cost_share x wage)."
+        ),
         _tally("book_engaged_months", "months", "Months of the horizon engaged by a policy.", "int32"),
         _tally("recent_turnover_cost", "$ / year", "Turnover cost of about the last year (smoothed)."),
-        _tally("recent_vacancy_cost", "$ / year", "Cost of open positions of about the last year (smoothed)."),
+        _tally(
+            "recent_vacancy_cost", "$ / year", "Cost of open positions of about the last year (smoothed)."
+        ),
     ),
 )
 
