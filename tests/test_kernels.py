@@ -140,6 +140,11 @@ def _world(seed: int, n: int, variant: str = "mixed") -> SimpleNamespace:
         referral_bonus=g.choice([0.0, 0.5, 1.25], N_E).astype(np.float32),
         engaged=g.random(N_E) < 0.3,
     )
+    # the practice levers, from a generator of their own (the rest of the world stays as it was):
+    # most employers at their no-policy value, a third with a practice
+    gp = np.random.default_rng(seed + 1)
+    e.schedule_stability = np.where(gp.random(N_E) < 0.33, gp.uniform(0, 1, N_E), 0.0).astype(np.float32)
+    e.promotion_multiplier = np.where(gp.random(N_E) < 0.33, gp.uniform(1, 3, N_E), 1.0).astype(np.float32)
     employed = g.random(n) < 0.7 if variant != "unemployed" else np.zeros(n, bool)
     employer = np.where(employed, g.integers(0, N_E, n), -1).astype(np.int32)
     top = n_rungs[e_sector[np.maximum(employer, 0)]]
@@ -375,10 +380,12 @@ def test_recognized_matches_numpy_where():
     assert not _same(got, _recognized_np(*args, mutant=True).astype(np.int64))
 
 
-def _candidates_np(w, e_sector, n_rungs, required, min_tenure, rate, base, mutant=False):
-    """Employed, tenured enough, drawn, with a next rung whose requirement the credential meets."""
+def _candidates_np(w, e_sector, n_rungs, required, min_tenure, rate, base, mult, mutant=False):
+    """Employed, tenured enough, drawn (rate x the employer's multiplier), with a next rung it qualifies for."""
     tenured = w.tenure > min_tenure if mutant else w.tenure >= min_tenure
-    i = np.flatnonzero((w.employer >= 0) & tenured & (_key_u(w.key, base) < rate))
+    emp = w.employer >= 0
+    r_j = rate * mult[np.where(emp, w.employer, 0)]
+    i = np.flatnonzero(emp & tenured & (_key_u(w.key, base) < r_j))
     j = w.employer[i]
     s = e_sector[j].astype(np.int64)
     r = w.rung[i].astype(np.int64) + 1
@@ -396,6 +403,7 @@ def test_promotion_candidates_match_numpy(seed, n, variant):
     world = _world(seed, n, variant)
     w = world.w
     base = Streams(seed).base("promotion", 9)
+    mult = world.e.promotion_multiplier.astype(np.float64)
     got = _candidates(
         PromotionWorkers(
             rows=_here(w),
@@ -408,13 +416,20 @@ def test_promotion_candidates_match_numpy(seed, n, variant):
             firm_employer=w.firm_employer,
             firm_level=w.firm_level,
         ),
-        PromotionLadders(employer_sector=world.e.sector, n_rungs=world.n_rungs, required=world.required),
-        PromotionParams(min_tenure=150, rate=0.6, base=base),
+        PromotionLadders(
+            employer_sector=world.e.sector,
+            promotion_multiplier=mult,
+            n_rungs=world.n_rungs,
+            required=world.required,
+        ),
+        PromotionParams(min_tenure=150, rate=0.3, base=base),
     )
-    args = (w, world.e.sector, world.n_rungs, world.required, 150, 0.6, base)
-    assert _same(got, _candidates_np(*args))
+    args = (w, world.e.sector, world.n_rungs, world.required, 150, 0.3, base)
+    assert _same(got, _candidates_np(*args, mult))
     if seed == BIG:
-        assert got[0].size > 0 and not _same(got, _candidates_np(*args, mutant=True))
+        assert got[0].size > 0 and not _same(got, _candidates_np(*args, mult, mutant=True))
+        # the career-ladder lever counts: without it the reference promotes fewer
+        assert not _same(got, _candidates_np(*args, np.ones_like(mult)))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -445,7 +460,7 @@ def test_wage_at_matches_numpy():
     assert not _same(got, _wage_at_np(base, premium, skill, 0.12, mutant=True))
 
 
-def _month_np(w, e, ladder_wage, params, mutant=False):
+def _month_np(w, e, ladder_wage, params, mutant=False, stability=None):
     """New (wage, earnings, tenure, unemployed_months, window sums) of the residents; others untouched.
 
     (The model zeroes the wage and earnings of people who leave when they leave, so the pass need not.)
@@ -460,7 +475,8 @@ def _month_np(w, e, ladder_wage, params, mutant=False):
     )
     wage = np.where(emp, pay, np.where(here, 0.0, w.wage)).astype(np.float32)
     share = w.hours.astype(np.float64) / 40.0
-    spread = params.volatility * np.sqrt(3.0)
+    stability = e.schedule_stability if stability is None else stability
+    spread = params.volatility * np.sqrt(3.0) * (1.0 - stability[j].astype(np.float64))
     vary = 1.0 + spread * (2.0 * _key_u(w.key, params.hours_base) - 1.0)
     share = np.where(w.unstable, share * vary, share)
     keep = 1.0 if mutant else np.where(training, params.trainee_hours, 1.0)  # mutant: trainees keep all
@@ -511,7 +527,9 @@ def test_pay_month_matches_numpy(seed, n, variant, accumulate):
             window_months=w.window_months,
             window_hours=w.window_hours,
         ),
-        PayEmployers(sector=world.e.sector, premium=world.e.premium),
+        PayEmployers(
+            sector=world.e.sector, premium=world.e.premium, schedule_stability=world.e.schedule_stability
+        ),
         world.ladder_wage,
         params,
     )
@@ -529,13 +547,15 @@ def test_pay_month_matches_numpy(seed, n, variant, accumulate):
     assert _same(got, _month_np(*args))
     if seed == BIG:
         assert not _same(got, _month_np(*args, mutant=True))
+        # stable scheduling counts: without it the unstable jobs' earnings vary more
+        assert not _same(got, _month_np(*args, stability=np.zeros(N_E, np.float32)))
 
 
 # ---------------------------------------------------------------------------------------------------
 # search: _search, _profile_keys, _cumulative_weights, _draw_applications
 
 
-def _search_np(w, group_network, p, mutant=False):
+def _search_np(w, group_network, p, mutant=False, retention=None):
     """Searchers: residents not in training; the unemployed, the inactive (through contacts), and the
     employed drawn to search on the job (more often if they want more hours); counts rounded."""
     free = (w.program < 0) & (w.resident == 1)
@@ -543,6 +563,8 @@ def _search_np(w, group_network, p, mutant=False):
     unemployed = ~employed & w.in_labor_force
     inactive = ~employed & ~w.in_labor_force
     on_the_job = np.where(w.wants_more_hours, p.involuntary, p.on_the_job)
+    retention = p.retention if retention is None else retention
+    on_the_job = on_the_job * retention[np.where(employed, w.employer, 0)]
     searching = free & (~employed | (_key_u(w.key, p.search_base) < on_the_job))
     base = np.where(employed, p.apps_employed, np.where(unemployed, p.apps_unemployed, p.apps_inactive))
     if mutant:  # mutant: the inactive apply like the unemployed
@@ -557,6 +579,8 @@ def _search_np(w, group_network, p, mutant=False):
 def test_search_pass_matches_numpy(seed, n, variant):
     w = _world(seed, n, variant).w
     network = np.array([1.0, 0.55, 1.3])
+    g = np.random.default_rng(seed + 2)
+    retention = np.where(g.random(N_E) < 0.5, g.uniform(0.2, 1.0, N_E), 1.0)
     s = Streams(seed)
     bases = (s.base("search.on_the_job", 2), s.base("search.applications", 2))
     params = SearchParams(
@@ -567,6 +591,7 @@ def test_search_pass_matches_numpy(seed, n, variant):
         apps_inactive=0.4,
         search_base=bases[0],
         count_base=bases[1],
+        retention=retention,
     )
     got = _search(
         SearchWorkers(
@@ -585,6 +610,8 @@ def test_search_pass_matches_numpy(seed, n, variant):
     assert _same(got, _search_np(*args))
     if seed == BIG:
         assert not _same(got, _search_np(*args, mutant=True))
+        # the employers' retention counts: without it more of their workers search
+        assert not _same(got, _search_np(*args, retention=np.ones(N_E)))
 
 
 def _profile_keys_np(rows, w, threshold, base, mutant=False):
@@ -928,12 +955,12 @@ def test_offer_rounds_match_the_numpy_rounds(seed, n_slots, n, acceptance):
 def _separations_np(w, factors, params, mutant=False):
     """Quits by the hazard; barrier shocks, cut by support while it lasts, among those who stay."""
     emp = w.employer >= 0
+    j = np.where(emp, w.employer, 0)
     one, two = np.float32(1.0), np.float32(2.0)
-    p = (
-        factors.employer[np.where(emp, w.employer, 0)]
-        * factors.rung[np.where(emp, w.rung, 0)]
-        * factors.tenure[np.minimum(w.tenure, 240)]
-    )
+    excess = factors.tenure[np.minimum(w.tenure, 240)] * factors.new_hire[j]
+    p = factors.employer[j] * factors.rung[np.where(emp, w.rung, 0)] * (1.0 + excess)
+    p = np.where(w.unstable, p * factors.unstable[j], p)
+    p = np.where(w.rung < factors.top_rung[j], p * factors.ladder[j], p)
     m = two * w.match - one if mutant else one - two * w.match  # mutant: the match effect reversed
     p = p * (one + params.match_effect * m).astype(np.float64)
     quit = emp & (_key_u(w.key, params.quit_base) < np.minimum(p, 1.0))
@@ -947,10 +974,15 @@ def _separations_np(w, factors, params, mutant=False):
 def test_separation_draw_matches_numpy(seed, n, variant):
     world = _world(seed, n, variant)
     w, g = world.w, world.rng
+    practice = g.random(N_E) < 0.5
     factors = HazardFactors(
         employer=g.uniform(0.01, 0.3, N_E),
         rung=0.9 ** np.arange(N_R, dtype=np.float64),
-        tenure=g.uniform(0.5, 2.5, 241),  # distinct at every tenure, so the 240-month cap shows
+        tenure=g.uniform(0.0, 1.5, 241),  # distinct at every tenure, so the 240-month cap shows
+        new_hire=np.where(practice, g.uniform(0.2, 1.0, N_E), 1.0),
+        unstable=np.where(g.random(N_E) < 0.5, g.uniform(1.0, 2.0, N_E), 1.0),
+        ladder=np.where(practice, g.uniform(0.3, 1.0, N_E), 1.0),
+        top_rung=world.n_rungs[world.e.sector] - 1,
     )
     s = Streams(seed)
     params = SeparationParams(
@@ -967,6 +999,7 @@ def test_separation_draw_matches_numpy(seed, n, variant):
             rung=w.rung,
             tenure=w.tenure,
             match=w.match,
+            unstable=w.unstable,
             barrier=w.barrier,
             support_left=w.support_left,
             support_strength=w.support_strength,
@@ -978,6 +1011,10 @@ def test_separation_draw_matches_numpy(seed, n, variant):
     if seed == BIG:
         assert got[0].size > 0 and got[1].size > 0
         assert not _same(got, _separations_np(w, factors, params, mutant=True))
+        # each practice factor counts: the reference without it draws other quits
+        for name in ("new_hire", "unstable", "ladder"):
+            plain = factors._replace(**{name: np.ones(N_E)})
+            assert not _same(got, _separations_np(w, plain, params)), name
 
 
 def _skills_np(w, params, mutant=False):

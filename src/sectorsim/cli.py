@@ -139,7 +139,8 @@ def run(
 ) -> None:
     """Run every arm x replication of a scenario (paired by seed) and write tables, data and a report.
 
-    Writes summary.csv, comparison.csv, timeseries.parquet and report.html to the output folder, and
+    Writes summary.csv, comparison.csv, employers.csv (each engaged employer beside the same employer
+    in the reference arm), timeseries.parquet and report.html to the output folder, and
     earnings_panel.parquet when the scenario sets earnings_panel: monthly or quarterly.
     """
     from sectorsim.assessment import resolve_targets
@@ -166,6 +167,8 @@ def run(
         results.summary.to_csv(tmp / "summary.csv", index=False)
         comparison.to_csv(tmp / "comparison.csv", index=False)
         results.series.to_parquet(tmp / "timeseries.parquet", index=False)
+        if results.employers is not None:
+            results.employers.to_csv(tmp / "employers.csv", index=False)
         if not targets.empty:
             targets.to_csv(tmp / "target_sectors.csv", index=False)
         if results.panels:
@@ -177,7 +180,7 @@ def run(
             f"arm '{t.arm}': target_sector auto -> '{t.target_sector}' (the needs assessment's top sector, "
             f"score {t.assessment_score:+.2f}; `sectorsim assess {file}` shows why)"
         )
-    files = "report.html, summary.csv, comparison.csv, timeseries.parquet"
+    files = "report.html, summary.csv, comparison.csv, employers.csv, timeseries.parquet"
     if results.panels:
         files += f", earnings_panel.parquet ({sc.earnings_panel})"
     err_console.print(f"done in {time.perf_counter() - start:.1f} s; wrote {out_dir}/ ({files})")

@@ -225,7 +225,48 @@ SUMMARY: tuple[Metric | tuple[Metric, ...], ...] = (
         decimals=3,
     ),
     _m("turnover_cost", "Employers' turnover cost ($)", "$", "lower", "sum", decimals=0),
+    _m("vacancy_cost", "Employers' cost of open positions ($)", "$", "lower", "sum", decimals=0),
     _m("vacancy_fill_months", "Vacancy fill time (months)", "months", "lower", "ratio"),
+    _m(
+        "engaged_employers",
+        "Employers a policy engaged (at any time)",
+        "employers",
+        "neither",
+        "last",
+        decimals=0,
+    ),
+    _m(
+        "vacancy_fill_months_engaged",
+        "Vacancy fill time at engaged employers (months)",
+        "months",
+        "lower",
+        "ratio",
+    ),
+    _m(
+        "program_hire_share_engaged",
+        "Program completers among engaged employers' hires",
+        "share",
+        "neither",
+        "ratio",
+        decimals=3,
+    ),
+    _m("turnover_cost_engaged", "Turnover cost at engaged employers ($)", "$", "lower", "sum", decimals=0),
+    _m(
+        "vacancy_cost_engaged",
+        "Cost of open positions at engaged employers ($)",
+        "$",
+        "lower",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "employer_contributions",
+        "Employers' contributions, money and in kind ($)",
+        "$",
+        "neither",
+        "sum",
+        decimals=0,
+    ),
     _m(
         "job_finding_rate",
         "Job-finding rate of the unemployed (per month)",
@@ -305,6 +346,73 @@ SUMMARY: tuple[Metric | tuple[Metric, ...], ...] = (
             per="area",
             decimals=0,
         ),
+    ),
+)
+
+# ---- employer outcomes paired with the reference arm, after summary.csv's per-run columns ----------
+# The employers an arm's policies engaged, followed with the same seed in the reference arm
+# (``sectorsim.summary.pair_employers``): computed from two runs, so not part of one run's summary.
+PAIRED: tuple[Metric, ...] = (
+    _m(
+        "turnover_engaged_reference",
+        "Turnover of the same employers in the reference arm (per year)",
+        "per year",
+        "lower",
+        "ratio",
+        decimals=3,
+    ),
+    _m(
+        "turnover_engaged_change",
+        "Change in engaged employers' turnover, paired with the reference arm (per year)",
+        "per year",
+        "lower",
+        "ratio",
+        decimals=3,
+    ),
+    _m(
+        "turnover_engaged_change_pct",
+        "Change in engaged employers' turnover, paired (%)",
+        "percent",
+        "lower",
+        "ratio",
+        decimals=1,
+    ),
+    _m(
+        "vacancy_fill_months_engaged_reference",
+        "Vacancy fill time of the same employers in the reference arm (months)",
+        "months",
+        "lower",
+        "ratio",
+    ),
+    _m(
+        "vacancy_fill_months_engaged_change",
+        "Change in engaged employers' vacancy fill time, paired (months)",
+        "months",
+        "lower",
+        "ratio",
+    ),
+    _m(
+        "turnover_cost_saved",
+        "Turnover cost engaged employers saved against the reference arm ($)",
+        "$",
+        "higher",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "vacancy_cost_saved",
+        "Vacancy cost engaged employers saved against the reference arm ($)",
+        "$",
+        "higher",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "employer_return",
+        "Employers' return: (costs saved - contributions) / contributions, pooled",
+        "ratio",
+        "higher",
+        "ratio",
     ),
 )
 
@@ -455,6 +563,11 @@ def summary_columns(scenario: Any) -> list[str]:
     return [c for c, _, _ in expand(SUMMARY, scenario)]
 
 
+def paired_columns() -> list[str]:
+    """Names of the paired employer outcomes summary.csv adds after the per-run metrics."""
+    return [m.key for m in PAIRED]
+
+
 def monthly_columns(scenario: Any) -> list[str]:
     """Names of the monthly series' columns for a scenario, in order."""
     return [c for c, _, _ in expand(MONTHLY, scenario)]
@@ -476,8 +589,8 @@ def collisions(scenario: Any) -> list[str]:
 
 def describe(name: str, scenario: Any | None = None) -> tuple[Metric | None, str]:
     """The metric a column belongs to and its plain-language label (the name itself if unknown)."""
-    tables = (SUMMARY, MONTHLY)
-    for table in tables:  # loop: the two tables
+    tables = (SUMMARY, PAIRED, MONTHLY)
+    for table in tables:  # loop: the three tables
         if scenario is not None:
             for col, metric, item in expand(table, scenario):  # loop: columns
                 if col == name:

@@ -17,7 +17,8 @@ it by a test:
 11. ``earnings``       wages, hours and this month's earnings (trainees earn less: lock-in)
 12. ``study.record``   follow-up records of the study's applicants
 13. ``skills``         skill loss in long unemployment, gain on the job
-14. ``collect``        one row of the monthly series
+14. ``employer.books`` each employer's filled and open positions, their costs, engagement
+15. ``collect``        one row of the monthly series
 
 The tables' columns are declared by the modules that own them (``STATE_OWNERS``, plus every
 policy type's module): see :mod:`sectorsim.columns`.
@@ -41,6 +42,7 @@ from sectorsim.processes import (
     demand,
     demography,
     earnings,
+    employer_books,
     employment,
     hours,
     matching,
@@ -87,6 +89,7 @@ STEPS: tuple[Step, ...] = (
     Step("earnings", earnings.step),
     Step("study.record", study.record),
     Step("skills", skills.step),
+    Step("employer.books", employer_books.step),
     Step("collect", _collect),
 )
 
@@ -100,6 +103,8 @@ STATE_OWNERS = (
     demand,
     earnings,
     separations,
+    advancement,
+    employer_books,
     training,
     matching,
     study,

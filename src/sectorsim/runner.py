@@ -5,6 +5,9 @@ uses the same seed, ``replication_seed(scenario.seed, r)``, so arms share their 
 differences between them are the policy's (paired comparison). Results are sorted by (arm order,
 replication) whatever order the processes finish in, so output files are identical serially and in
 parallel.
+
+Employer outcomes are paired across arms (:func:`pair_runs`): every run keeps every employer's
+books, and each run's engaged employers are looked up in the reference arm's run with the same seed.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sectorsim.metrics import paired_columns
 from sectorsim.model import SectorModel
 from sectorsim.pool import run_tasks
 from sectorsim.scenario.schema import Scenario
 from sectorsim.streams import mix_seed
-from sectorsim.summary import summarize
+from sectorsim.summary import employer_books, employer_rows, paired_outcomes, summarize
 
 ID_COLUMNS = ["arm", "replication", "seed"]
 
@@ -42,6 +46,8 @@ class RunResult:
     #: earnings by period ("earnings": periods x workers, float32) with each worker's "group" and
     #: "area" codes, when the scenario keeps an earnings panel
     panel: dict[str, np.ndarray] | None = None
+    #: every employer's books over the horizon (``sectorsim.summary.employer_books``)
+    employers: pd.DataFrame | None = None
 
 
 def run_one(scenario: Scenario, arm: str, seed: int, replication: int = 0) -> RunResult:
@@ -68,7 +74,7 @@ def run_one(scenario: Scenario, arm: str, seed: int, replication: int = 0) -> Ru
             "area": w.area[here],
             "months": w.window_months[here],
         }
-    return RunResult(arm, replication, seed, summary, series, panel)
+    return RunResult(arm, replication, seed, summary, series, panel, employer_books(model))
 
 
 def _task(scenario: Scenario, arm: str, replication: int) -> RunResult:
@@ -83,6 +89,8 @@ class ScenarioResults:
     summary: pd.DataFrame
     series: pd.DataFrame
     panels: list[RunResult] | None = None  # runs with an earnings panel, in (arm, replication) order
+    #: employers.csv: one row per engaged employer, arm and replication (``pair_runs``)
+    employers: pd.DataFrame | None = None
 
 
 def default_jobs() -> int:
@@ -118,8 +126,12 @@ def run_scenario(
     run_tasks(_task, tasks, done, jobs=jobs)
     order = {a.name: i for i, a in enumerate(scenario.arms)}
     results.sort(key=lambda r: (order[r.arm], r.replication))
+    paired, employers = pair_runs(results, scenario.reference_arm)
     summary = pd.DataFrame(
-        [{"arm": r.arm, "replication": r.replication, "seed": r.seed, **r.summary} for r in results]
+        [
+            {"arm": r.arm, "replication": r.replication, "seed": r.seed, **r.summary, **p}
+            for r, p in zip(results, paired, strict=True)  # loop: runs
+        ]
     )
     series = pd.concat(
         [r.series.assign(arm=r.arm, replication=r.replication, seed=r.seed) for r in results],
@@ -127,7 +139,38 @@ def run_scenario(
     )
     series = series[ID_COLUMNS + [c for c in series.columns if c not in ID_COLUMNS]]
     panels = [r for r in results if r.panel is not None] or None
-    return ScenarioResults(scenario=scenario, summary=summary, series=series, panels=panels)
+    return ScenarioResults(
+        scenario=scenario, summary=summary, series=series, panels=panels, employers=employers
+    )
+
+
+def pair_runs(results: list[RunResult], reference: str) -> tuple[list[dict[str, float]], pd.DataFrame]:
+    """Paired employer outcomes of every run, and the employers.csv table.
+
+    Each run's engaged employers are followed in the reference arm's run of the same replication
+    (the same seed, so the same employers and random numbers). A run without its reference run
+    gets empty (NaN) paired columns.
+
+    Returns:
+        The paired columns of each run (in ``results`` order), and one row per engaged employer,
+        arm and replication (arms other than the reference).
+    """
+    ref = {r.replication: r.employers for r in results if r.arm == reference}
+    paired: list[dict[str, float]] = []
+    rows = []
+    for r in results:  # loop: runs
+        base = ref.get(r.replication)
+        if base is None or r.employers is None:
+            paired.append(dict.fromkeys(paired_columns(), float("nan")))
+            continue
+        paired.append(paired_outcomes(r.employers, base))
+        if r.arm != reference:
+            table = employer_rows(r.employers, base)
+            table.insert(0, "replication", r.replication)
+            table.insert(0, "arm", r.arm)
+            rows.append(table)
+    employers = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["arm", "replication"])
+    return paired, employers
 
 
 def write_earnings_panel(results: ScenarioResults, path: str) -> None:

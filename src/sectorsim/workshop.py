@@ -21,6 +21,7 @@ import numpy as np
 from sectorsim import shipped
 from sectorsim.model import SectorModel
 from sectorsim.outcomes import slug
+from sectorsim.processes.employer_books import KINDS
 from sectorsim.scenario.loading import resolve_extends, set_path, validate
 
 DEFAULT_SCENARIO = shipped.path("default.yaml")
@@ -166,8 +167,23 @@ class WorkshopModel(mesa.Model):
             self.running = False
 
     def _record(self) -> None:
+        members = self.members()
         for name, m in self.sides.items():
-            self.history[name].append(side_snapshot(m, self.sector))
+            row = side_snapshot(m, self.sector)
+            row.update(members_snapshot(m, members))
+            self.history[name].append(row)
+
+    def members(self) -> np.ndarray:
+        """The employers the right side's policy engaged so far (else the left side's): the members.
+
+        Both sides follow these same employers, so the members' lines compare the same firms with
+        and without the policy (the same seed).
+        """
+        for name in ("right", "left"):  # loop: the two sides
+            engaged = self.sides[name].employers.book_engaged_months > 0
+            if engaged.any():
+                return engaged
+        return np.zeros(self.sides["right"].employers.n, bool)
 
     def _reporters(self) -> dict[str, Any]:
         keys = list(self.history["left"][-1])
@@ -207,3 +223,20 @@ def side_snapshot(m: SectorModel, sector: str) -> dict[str, float]:
     out["stage:middle"] = float((in_sector & (rung > 0) & (rung < top) & (w.program < 0)).sum())
     out["stage:advanced"] = float((in_sector & (rung == top) & (rung > 0) & (w.program < 0)).sum())
     return out
+
+
+def members_snapshot(m: SectorModel, members: np.ndarray) -> dict[str, float]:
+    """The members' turnover and vacancy fill time on one side, since the policies started.
+
+    Turnover: 12 x their separations / their filled position-months; fill time: open position-months
+    / hires (from the employers' books; 0 before there is anything to count).
+    """
+    e = m.employers
+    separations = sum(int(e.column(f"book_{k}")[members].sum()) for k in KINDS)  # loop: kinds
+    filled = float(e.book_filled_months[members].sum())
+    hires = float(e.book_hires[members].sum())
+    return {
+        "members_turnover": 12.0 * separations / filled if filled > 0 else 0.0,
+        "members_fill_months": float(e.book_open_months[members].sum()) / hires if hires > 0 else 0.0,
+        "members": float(members.sum()),
+    }

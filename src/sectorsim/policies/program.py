@@ -166,13 +166,18 @@ class TrainingProgram(Policy):
     # ---- shared mechanics --------------------------------------------------------------
     def start(self, model: SectorModel) -> None:
         """Set the budget and engage employers."""
-        cfg, e = self.config, model.employers
+        cfg = self.config
         self.budget = cfg.budget * (1.0 + cfg.employer_contribution)
         self.hosts = self.choose_employers(model)
-        e.engaged[self.hosts] = True
-        e.commitment[self.hosts] = self.pid
-        e.referral_bonus[self.hosts] = cfg.hiring_commitment
-        e.screening_boost[self.hosts] = cfg.screening_boost
+        self.engage(model, self.hosts)
+
+    def engage(self, model: SectorModel, rows: np.ndarray) -> None:
+        """Mark employers ``rows`` engaged and set their hiring levers for this program's completers."""
+        cfg, e = self.config, model.employers
+        e.engaged[rows] = True
+        e.commitment[rows] = self.pid
+        e.referral_bonus[rows] = cfg.hiring_commitment
+        e.screening_boost[rows] = cfg.screening_boost
 
     def step(self, model: SectorModel) -> None:
         """Run an intake in intake months."""

@@ -2,12 +2,14 @@
 
 An employed worker with at least ``promotion_min_tenure`` months, whose credential (portable, or
 firm-specific from this employer) meets the next rung's requirement, is considered with monthly
-probability ``promotion_rate``; each employer promotes up to its open positions on that rung, best
+probability ``promotion_rate`` times the employer's ``promotion_multiplier`` (a lever: a visible
+career ladder a partnership builds with its members raises how often incumbents are considered; 1 =
+no policy); each employer promotes up to its open positions on that rung, best
 skills first (hashed tie-break).
 
 Reads: workers (employer, rung, tenure, credential, firm credential, skill), employers
-(positions), ladders. Writes: workers.rung. Sources: promotion rate, assumption (internal-ladder
-literature, e.g. Doeringer and Piore 1971, gives no single number).
+(positions, promotion_multiplier), ladders. Writes: workers.rung. Sources: promotion rate, assumption
+(internal-ladder literature, e.g. Doeringer and Piore 1971, gives no single number).
 """
 
 from __future__ import annotations
@@ -18,10 +20,28 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from sectorsim.columns import Column, Declares
+from sectorsim.processes.employer_books import count_promotions
 from sectorsim.streams import key_uniform
 
 if TYPE_CHECKING:
     from sectorsim.model import SectorModel
+
+
+#: The career-ladder lever: how much more often the employer considers its incumbents for promotion.
+DECLARES = Declares(
+    employers=(
+        Column(
+            "promotion_multiplier",
+            "float32",
+            1.0,
+            "factor",
+            "Multiplier on the monthly chance an incumbent is considered for promotion (a visible "
+            "career ladder); 1 = no policy.",
+            lever=True,
+        ),
+    ),
+)
 
 
 @njit(cache=True, nogil=True)
@@ -59,9 +79,10 @@ class PromotionWorkers(NamedTuple):
 
 
 class PromotionLadders(NamedTuple):
-    """Each employer's sector, and each sector's ladder length and required credential by rung."""
+    """Each employer's sector and promotion multiplier; each sector's ladder length and requirements."""
 
     employer_sector: NDArray[np.int8]
+    promotion_multiplier: NDArray[np.float64]
     n_rungs: NDArray[np.int64]
     required: NDArray[np.int8]
 
@@ -91,7 +112,7 @@ def _candidates(
         i = here[t]
         j = workers.employer[i]
         # one test of all three (no short circuit), true for few: a branch that is predicted
-        drawn = key_uniform(key[i], params.base) < params.rate
+        drawn = key_uniform(key[i], params.base) < params.rate * ladders.promotion_multiplier[max(j, 0)]
         if not ((j >= 0) & (workers.tenure[i] >= params.min_tenure) & drawn):
             continue
         s = ladders.employer_sector[j]
@@ -130,7 +151,12 @@ def step(model: SectorModel) -> None:
             firm_employer=w.firm_employer,
             firm_level=w.firm_level,
         ),
-        PromotionLadders(employer_sector=e.sector, n_rungs=lad.n_rungs, required=lad.required),
+        PromotionLadders(
+            employer_sector=e.sector,
+            promotion_multiplier=e.promotion_multiplier.astype(np.float64),
+            n_rungs=lad.n_rungs,
+            required=lad.required,
+        ),
         PromotionParams(
             min_tenure=lm.promotion_min_tenure,
             rate=lm.promotion_rate,
@@ -152,3 +178,4 @@ def step(model: SectorModel) -> None:
     w.rung[up] += 1
     np.add.at(e.filled, (w.employer[up], w.rung[up]), 1)
     model.flows.promotions += int(win.sum())
+    count_promotions(model, w.employer[up])

@@ -87,6 +87,7 @@ class PayEmployers(NamedTuple):
 
     sector: NDArray[np.int8]
     premium: NDArray[np.float32]
+    schedule_stability: NDArray[np.float32]  # share of an unstable job's hours volatility removed
 
 
 class PayParams(NamedTuple):
@@ -107,8 +108,9 @@ def _month(
     """One pass over the worker table: wage, earnings, tenure, unemployment, window sums.
 
     Earnings of a job are its wage x usual hours / 40 (ladder wages are full-time equivalents),
-    times ``1 + volatility * sqrt(3) * (2u - 1)`` on an unstable job (u hashed per worker and month:
-    a relative sd of ``volatility``), times the trainee's share when in training.
+    times ``1 + volatility * sqrt(3) * (1 - schedule_stability) * (2u - 1)`` on an unstable job (u
+    hashed per worker and month: a relative sd of ``volatility``, less what the employer's stable
+    scheduling removes), times the trainee's share when in training.
     """
     wage, earnings = workers.wage, workers.earnings
     spread = params.volatility * np.sqrt(3.0)
@@ -129,7 +131,8 @@ def _month(
             )
         )
         share = np.float64(workers.hours[i]) / 40.0
-        swing = 1.0 + spread * (2.0 * key_uniform(workers.key[i], params.hours_base) - 1.0)
+        damped = spread * (1.0 - np.float64(employers.schedule_stability[jj]))
+        swing = 1.0 + damped * (2.0 * key_uniform(workers.key[i], params.hours_base) - 1.0)
         share = share * swing if workers.unstable[i] else share
         from_job = np.float64(pay) * share * (params.trainee_hours if training else 1.0)
         wage[i] = pay if employed else np.float32(0.0)
@@ -173,7 +176,7 @@ def step(model: SectorModel, accumulate: bool | None = None) -> None:
             window_months=w.window_months,
             window_hours=w.window_hours,
         ),
-        PayEmployers(sector=e.sector, premium=e.premium),
+        PayEmployers(sector=e.sector, premium=e.premium, schedule_stability=e.schedule_stability),
         model.ladders.wage,
         PayParams(
             skill_return=model.labor.skill_return,

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sectorsim.columns import Column, Declares
-from sectorsim.processes import hours
+from sectorsim.processes import employer_books, hours
 from sectorsim.state import NONE
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ def separate(model: SectorModel, idx: NDArray[np.int64], kind: SeparationKind) -
     f.separations_engaged += int(e.engaged[emp].sum())
     annual_wage = 12.0 * w.wage[idx].astype(np.float64)
     f.turnover_cost += float(annual_wage.sum() * model.labor.turnover_cost_share)
+    employer_books.count_separations(model, emp, kind, annual_wage * model.labor.turnover_cost_share)
     match kind:
         case "quit":
             f.quits += idx.size
@@ -114,6 +115,7 @@ def hire(
     piped = (w.pipeline[idx] >= 0) & (w.pipeline[idx] == e.commitment[employer])
     boost = np.where(piped, e.screening_boost[employer], 0.0)
     w.match[idx] = (u ** (1.0 / (1.0 + boost))).astype(np.float32)
+    employer_books.count_hires(model, employer, w.pipeline[idx] >= 0)
     w.employer[idx] = employer
     w.rung[idx] = rung
     np.add.at(e.filled, (employer, rung), 1)

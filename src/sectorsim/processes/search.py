@@ -44,6 +44,7 @@ class SearchParams(NamedTuple):
     apps_inactive: float  # participation.passive_applications (people out of the labor force)
     search_base: np.uint64  # stream "search.on_the_job"
     count_base: np.uint64  # stream "search.applications"
+    retention: NDArray[np.float64]  # per employer: factor on its workers' on-the-job search (1: none)
 
 
 @njit(cache=True, nogil=True)
@@ -53,7 +54,9 @@ def _search(
     """Compiled pass over workers: this month's searchers and their application counts.
 
     Residents not in training search: every unemployed person; an employed one with probability
-    ``on_the_job`` (``involuntary`` if part time and wanting more hours); a person out of the labor
+    ``on_the_job`` (``involuntary`` if part time and wanting more hours) times its employer's
+    ``retention`` factor (the practices that cut quits also cut looking: supervisor training and a
+    visible career ladder, :func:`retention`); a person out of the labor
     force sends ``apps_inactive`` applications on average (contacts, not a search).
 
     Returns searcher rows (ascending), application counts, and the number of unemployed searchers
@@ -70,6 +73,7 @@ def _search(
         employed = workers.employer[i] >= 0
         in_lf = workers.in_labor_force[i]
         p = params.involuntary if workers.wants_more_hours[i] else params.on_the_job
+        p *= params.retention[max(workers.employer[i], 0)]
         drawn = key_uniform(key[i], params.search_base) < p
         base = (
             params.apps_employed if employed else (params.apps_unemployed if in_lf else params.apps_inactive)
@@ -80,6 +84,17 @@ def _search(
         counts[n_out] = n
         n_out += free & ((not employed) | drawn) & (n > 0)
     return rows[:n_out], counts[:n_out], n_unemployed
+
+
+def retention(model: SectorModel) -> NDArray[np.float64]:
+    """Per employer: the factor its practices put on its workers' on-the-job search (1: no policy).
+
+    Quits to other jobs are quits too: supervisor training and a visible career ladder, which cut
+    an employer's separation hazard, cut its workers' search on the job by the same share.
+    """
+    e = model.employers
+    f64 = np.float64
+    return (1.0 - e.supervision_relief.astype(f64)) * (1.0 - e.ladder_quit_relief.astype(f64))
 
 
 def searchers(model: SectorModel) -> tuple[np.ndarray, np.ndarray]:
@@ -104,6 +119,7 @@ def searchers(model: SectorModel) -> tuple[np.ndarray, np.ndarray]:
             apps_inactive=float(model.config.participation.passive_applications),
             search_base=model.streams.base("search.on_the_job", model.month),
             count_base=model.streams.base("search.applications", model.month),
+            retention=retention(model),
         ),
     )
     model.flows.searching_unemployed = n_unemployed
