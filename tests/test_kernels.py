@@ -22,6 +22,7 @@ import numba
 import numpy as np
 import pytest
 
+from sectorsim.columns import ELSEWHERE
 from sectorsim.outcomes import TallyEmployers, TallyWorkers, _tally
 from sectorsim.processes.advancement import (
     PromotionLadders,
@@ -40,6 +41,7 @@ from sectorsim.processes.offers import (
     ScreenBases,
     ScreenEmployers,
     ScreenParams,
+    ScreenRungs,
     ScreenWorkers,
     Slots,
     _offer_rounds,
@@ -189,6 +191,11 @@ def _world(seed: int, n: int, variant: str = "mixed") -> SimpleNamespace:
     w.wants_more_hours = emp & (w.hours < 35) & (g.random(n) < 0.4)
     w.window_months = g.integers(0, 50, n).astype(np.int32)
     w.window_hours = g.uniform(0, 8000, n)
+    # training elsewhere and experience, from a generator of their own (the rest stays as it was):
+    # a third of the trainees train elsewhere; experience by sector
+    gx = np.random.default_rng(seed + 2)
+    w.program[(w.program >= 0) & (gx.random(n) < 0.33)] = ELSEWHERE
+    w.experience = gx.integers(0, 100, (n, N_S)).astype(np.int16)
     return SimpleNamespace(w=w, e=e, ladder_wage=ladder_wage, required=required, n_rungs=n_rungs, rng=g)
 
 
@@ -380,8 +387,14 @@ def test_recognized_matches_numpy_where():
     assert not _same(got, _recognized_np(*args, mutant=True).astype(np.int64))
 
 
-def _candidates_np(w, e_sector, n_rungs, required, min_tenure, rate, base, mult, mutant=False):
-    """Employed, tenured enough, drawn (rate x the employer's multiplier), with a next rung it qualifies for."""
+def _candidates_np(
+    w, e_sector, n_rungs, required, min_tenure, rate, base, mult, rungs, mutant=False, rule=""
+):
+    """Employed, tenured enough, drawn (rate x the employer's multiplier), with a next rung it qualifies
+    for: its credential, unless the rung only prefers it, and the rung's months in the sector.
+
+    ``rule``: "no_preferred" or "no_experience", as in :func:`_screen_np`.
+    """
     tenured = w.tenure > min_tenure if mutant else w.tenure >= min_tenure
     emp = w.employer >= 0
     r_j = rate * mult[np.where(emp, w.employer, 0)]
@@ -394,7 +407,9 @@ def _candidates_np(w, e_sector, n_rungs, required, min_tenure, rate, base, mult,
     level = _recognized_np(
         w.credential[i, s], w.firm_sector[i], w.firm_employer[i], w.firm_level[i], s, j, False
     )
-    ok = level >= required[s, r]
+    preferred = rungs.preferred[s, r] & (rule != "no_preferred")
+    experienced = (w.experience[i, s] >= rungs.experience[s, r]) | (rule == "no_experience")
+    ok = ((level >= required[s, r]) | preferred) & experienced
     return i[ok], r[ok]
 
 
@@ -404,6 +419,7 @@ def test_promotion_candidates_match_numpy(seed, n, variant):
     w = world.w
     base = Streams(seed).base("promotion", 9)
     mult = world.e.promotion_multiplier.astype(np.float64)
+    rungs = _rungs(seed)
     got = _candidates(
         PromotionWorkers(
             rows=_here(w),
@@ -415,21 +431,27 @@ def test_promotion_candidates_match_numpy(seed, n, variant):
             firm_sector=w.firm_sector,
             firm_employer=w.firm_employer,
             firm_level=w.firm_level,
+            experience=w.experience,
         ),
         PromotionLadders(
             employer_sector=world.e.sector,
             promotion_multiplier=mult,
             n_rungs=world.n_rungs,
             required=world.required,
+            experience=rungs.experience,
+            preferred=rungs.preferred,
         ),
         PromotionParams(min_tenure=150, rate=0.3, base=base),
     )
     args = (w, world.e.sector, world.n_rungs, world.required, 150, 0.3, base)
-    assert _same(got, _candidates_np(*args, mult))
+    assert _same(got, _candidates_np(*args, mult, rungs))
     if seed == BIG:
-        assert got[0].size > 0 and not _same(got, _candidates_np(*args, mult, mutant=True))
+        assert got[0].size > 0 and not _same(got, _candidates_np(*args, mult, rungs, mutant=True))
         # the career-ladder lever counts: without it the reference promotes fewer
-        assert not _same(got, _candidates_np(*args, np.ones_like(mult)))
+        assert not _same(got, _candidates_np(*args, np.ones_like(mult), rungs))
+        # and so do preferred credentials and experience requirements
+        assert not _same(got, _candidates_np(*args, mult, rungs, rule="no_preferred"))
+        assert not _same(got, _candidates_np(*args, mult, rungs, rule="no_experience"))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -460,7 +482,7 @@ def test_wage_at_matches_numpy():
     assert not _same(got, _wage_at_np(base, premium, skill, 0.12, mutant=True))
 
 
-def _month_np(w, e, ladder_wage, params, mutant=False, stability=None):
+def _month_np(w, e, ladder_wage, params, mutant=False, stability=None, elsewhere_stipend=False):
     """New (wage, earnings, tenure, unemployed_months, window sums) of the residents; others untouched.
 
     (The model zeroes the wage and earnings of people who leave when they leave, so the pass need not.)
@@ -480,8 +502,9 @@ def _month_np(w, e, ladder_wage, params, mutant=False, stability=None):
     vary = 1.0 + spread * (2.0 * _key_u(w.key, params.hours_base) - 1.0)
     share = np.where(w.unstable, share * vary, share)
     keep = 1.0 if mutant else np.where(training, params.trainee_hours, 1.0)  # mutant: trainees keep all
+    paid = training if elsewhere_stipend else training & (w.program != ELSEWHERE)  # programs pay stipends
     earnings = np.where(
-        emp, wage.astype(np.float64) * share * keep, np.where(jobless & training, params.stipend, 0.0)
+        emp, wage.astype(np.float64) * share * keep, np.where(jobless & paid, params.stipend, 0.0)
     ).astype(np.float32)
     earnings = np.where(here, earnings, w.earnings)
     sums = (w.window_earnings, w.window_employed, w.window_months, w.window_hours)
@@ -547,6 +570,8 @@ def test_pay_month_matches_numpy(seed, n, variant, accumulate):
     assert _same(got, _month_np(*args))
     if seed == BIG:
         assert not _same(got, _month_np(*args, mutant=True))
+        # training elsewhere pays no stipend
+        assert not _same(got, _month_np(*args, elsewhere_stipend=True))
         # stable scheduling counts: without it the unstable jobs' earnings vary more
         assert not _same(got, _month_np(*args, stability=np.zeros(N_E, np.float32)))
 
@@ -787,8 +812,22 @@ def test_slots_match_numpy_repeat(seed, vacancies):
 # offers: _screen and _offer_rounds
 
 
-def _screen_np(apps, slots, w, e, ladder_wage, ladder_required, group_bias, bases, params, mutant=False):
-    """Applications the employer recognizes, that pay an on-the-job searcher enough; their scores."""
+def _rungs(seed: int) -> ScreenRungs:
+    """Experience requirements and preferred credentials on some rungs (a generator of their own)."""
+    rx = np.random.default_rng(seed + 3)
+    experience = np.where(rx.random((N_S, N_R)) < 0.4, rx.integers(1, 30, (N_S, N_R)), 0).astype(np.int16)
+    return ScreenRungs(experience=experience, preferred=rx.random((N_S, N_R)) < 0.3)
+
+
+def _screen_np(
+    apps, slots, w, e, ladder_wage, ladder_required, rungs, group_bias, bases, params, mutant=False, rule=""
+):
+    """Applications the employer recognizes, from applicants with the rung's experience, that pay an
+    on-the-job searcher enough; their scores. A preferred credential is no gate, only a score.
+
+    ``rule``: "no_preferred" (every credential a gate) or "no_experience" (experience ignored), to
+    show the reference would catch either rule missing.
+    """
     r, j, rung = apps.worker, slots.employer[apps.slot], slots.rung[apps.slot]
     sector = e.sector[j].astype(np.int64)
     current = w.employer[r]
@@ -799,7 +838,9 @@ def _screen_np(apps, slots, w, e, ladder_wage, ladder_required, group_bias, base
     required = ladder_required[sector, rung]
     pay = _wage_at_np(ladder_wage[sector, rung], e.premium[j], w.skill[r], params.skill_return)
     enough = (current < 0) | (pay > (w.wage[r] * params.wage_gain).astype(np.float64))
-    keep = np.flatnonzero((current != j) & (level >= required) & enough)
+    preferred = rungs.preferred[sector, rung] & (rule != "no_preferred")
+    experienced = (w.experience[r, sector] >= rungs.experience[sector, rung]) | (rule == "no_experience")
+    keep = np.flatnonzero((current != j) & ((level >= required) | preferred) & experienced & enough)
     referred = (w.pipeline[r] >= 0) & (w.pipeline[r] == e.commitment[j])
     referral = np.where(referred, e.referral_bonus[j], np.float32(0.0))
     waiting = np.where(current < 0, np.minimum(w.unemployed_months[r], 24).astype(np.float64), 0.0)
@@ -848,6 +889,7 @@ def test_screen_matches_numpy(seed, n, variant):
         score_duration=0.3,
     )
     bias = np.array([0.0, 0.25, 0.1])
+    rungs = _rungs(seed)
     got = _screen(
         apps,
         slots,
@@ -864,6 +906,7 @@ def test_screen_matches_numpy(seed, n, variant):
             pipeline=w.pipeline,
             unemployed_months=w.unemployed_months,
             hiring_credit=w.hiring_credit,
+            experience=w.experience,
         ),
         ScreenEmployers(
             key=e.key,
@@ -874,15 +917,18 @@ def test_screen_matches_numpy(seed, n, variant):
         ),
         world.ladder_wage,
         world.required,
+        rungs,
         bias,
         bases,
         params,
     )
-    args = (apps, slots, w, e, world.ladder_wage, world.required, bias, bases, params)
+    args = (apps, slots, w, e, world.ladder_wage, world.required, rungs, bias, bases, params)
     assert _same(got, _screen_np(*args))
     if seed == BIG:
         assert own.size > 0 and 0 < got[0].size < apps.worker.size
         assert not _same(got, _screen_np(*args, mutant=True))
+        assert not _same(got, _screen_np(*args, rule="no_preferred"))
+        assert not _same(got, _screen_np(*args, rule="no_experience"))
 
 
 def _rounds_np(app_w, app_s, score, offered, accept_u, n_workers, n_slots, rounds, acceptance, mutant=False):

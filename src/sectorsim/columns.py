@@ -20,6 +20,10 @@ from numpy.typing import NDArray
 
 NONE = -1  # sentinel for "no employer / no rung / no program"
 
+#: ``workers.program`` of someone training elsewhere (a community college or another provider, no
+#: program of the arm's): in training (lock-in, no search), in no program's referral pipeline.
+ELSEWHERE = 32767
+
 #: Weekly hours a wage column is paid for: ladder wages are full-time monthly equivalents, so a job's
 #: monthly pay is its wage x usual weekly hours / this.
 FULL_TIME_EQUIVALENT_HOURS = 40.0

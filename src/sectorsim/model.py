@@ -151,6 +151,8 @@ class MonthFlows:
     unemployed_to_inactive: int = 0
     inactive_to_unemployed: int = 0
     upskilled: int = 0
+    elsewhere_starts: int = 0
+    elsewhere_completions: int = 0
     separations_by_sector: NDArray[np.int64] = field(init=False)
     #: (rows, after a barrier shock?) of every job lost this month to non-employment
     lost_jobs: list[tuple[NDArray[np.int64], bool]] = field(default_factory=list)
@@ -210,6 +212,7 @@ class SectorModel(mesa.Model):
         self.reach = region.reach
         self.job_hours = region.job_hours
         self.demography = demography.build(self)
+        advancement.start(self)
         self.n_sectors = len(scenario.sectors)
         # per-sector and per-group parameters as arrays, built once (processes index them)
         self.sector_index = {s.name: i for i, s in enumerate(scenario.sectors)}

@@ -1,14 +1,18 @@
-"""Advancement: internal promotion one rung up the employer's ladder.
+"""Advancement: internal promotion one rung up the employer's ladder, and experience in a sector.
 
 An employed worker with at least ``promotion_min_tenure`` months, whose credential (portable, or
-firm-specific from this employer) meets the next rung's requirement, is considered with monthly
+firm-specific from this employer) meets the next rung's requirement (unless the rung only prefers
+it: ``credential_required: false``) and who has the months of experience in the sector the rung
+asks (``experience_months``), is considered with monthly
 probability ``promotion_rate`` times the employer's ``promotion_multiplier`` (a lever: a visible
 career ladder a partnership builds with its members raises how often incumbents are considered; 1 =
 no policy); each employer promotes up to its open positions on that rung, best
 skills first (hashed tie-break).
 
 Reads: workers (employer, rung, tenure, credential, firm credential, skill), employers
-(positions, promotion_multiplier), ladders. Writes: workers.rung. Sources: promotion rate, assumption
+(positions, promotion_multiplier), ladders. Writes: workers.rung, workers.experience (months
+employed in each sector: kept only when some rung asks for experience; each month's employed add one
+month in their employer's sector, before promotion and hiring). Sources: promotion rate, assumption
 (internal-ladder literature, e.g. Doeringer and Piore 1971, gives no single number).
 """
 
@@ -30,6 +34,16 @@ if TYPE_CHECKING:
 
 #: The career-ladder lever: how much more often the employer considers its incumbents for promotion.
 DECLARES = Declares(
+    workers=(
+        Column(
+            "experience",
+            "int16",
+            0,
+            "months",
+            "Months employed in each sector (kept only when a rung requires experience).",
+            shape="sector",
+        ),
+    ),
     employers=(
         Column(
             "promotion_multiplier",
@@ -76,6 +90,7 @@ class PromotionWorkers(NamedTuple):
     firm_sector: NDArray[np.int8]
     firm_employer: NDArray[np.int32]
     firm_level: NDArray[np.int8]
+    experience: NDArray[np.int16]  # (workers, sectors)
 
 
 class PromotionLadders(NamedTuple):
@@ -85,6 +100,8 @@ class PromotionLadders(NamedTuple):
     promotion_multiplier: NDArray[np.float64]
     n_rungs: NDArray[np.int64]
     required: NDArray[np.int8]
+    experience: NDArray[np.int16]  # months in the sector each (sector, rung) requires
+    preferred: NDArray[np.bool_]  # the rung's credential is preferred, not required
 
 
 class PromotionParams(NamedTuple):
@@ -128,7 +145,8 @@ def _candidates(
             j,
             False,
         )
-        if level < ladders.required[s, r]:
+        short = (level < ladders.required[s, r]) & (not ladders.preferred[s, r])
+        if short | (workers.experience[i, s] < ladders.experience[s, r]):
             continue
         rows[n_out] = i
         nxt[n_out] = r
@@ -136,9 +154,35 @@ def _candidates(
     return rows[:n_out], nxt[:n_out]
 
 
+def start(model: SectorModel) -> None:
+    """Experience at the start, when some rung asks for it.
+
+    An incumbent has at least the months their own rung requires, and at least their tenure (an
+    assumption: incumbents met their rung's requirements when they were hired or promoted).
+    """
+    lad = model.ladders
+    if not lad.needs_experience:
+        return
+    w, e = model.workers, model.employers
+    emp = np.flatnonzero(w.employer >= 0)
+    s = e.sector[w.employer[emp]].astype(np.int64)
+    w.experience[emp, s] = np.maximum(w.tenure[emp], lad.experience[s, w.rung[emp]])
+
+
+def accrue(model: SectorModel) -> None:
+    """Each employed resident adds a month of experience in their employer's sector (capped)."""
+    w, e = model.workers, model.employers
+    rows = model.demography.rows
+    emp = rows[w.employer[rows] >= 0]
+    s = e.sector[w.employer[emp]].astype(np.int64)
+    w.experience[emp, s] = np.minimum(w.experience[emp, s] + 1, 30000)
+
+
 def step(model: SectorModel) -> None:
-    """Promote eligible workers into open positions on the next rung."""
+    """Promote eligible workers into open positions on the next rung (after a month of experience)."""
     w, e, lad, lm = model.workers, model.employers, model.ladders, model.labor
+    if lad.needs_experience:
+        accrue(model)
     idx, nxt = _candidates(
         PromotionWorkers(
             rows=model.demography.rows,
@@ -150,12 +194,15 @@ def step(model: SectorModel) -> None:
             firm_sector=w.firm_sector,
             firm_employer=w.firm_employer,
             firm_level=w.firm_level,
+            experience=w.experience,
         ),
         PromotionLadders(
             employer_sector=e.sector,
             promotion_multiplier=e.promotion_multiplier.astype(np.float64),
             n_rungs=lad.n_rungs,
             required=lad.required,
+            experience=lad.experience,
+            preferred=lad.preferred,
         ),
         PromotionParams(
             min_tenure=lm.promotion_min_tenure,

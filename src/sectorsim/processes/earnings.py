@@ -4,9 +4,9 @@ A job's monthly wage is the ladder wage of its (sector, rung), times one plus th
 premium (job quality), times one plus ``skill_return`` per standard deviation of basic skills.
 The wage is a full-time equivalent (40 hours a week): this month's earnings are the wage x the
 job's usual weekly hours / 40, varying around that on an unstable job (``sectorsim.processes.hours``);
-an employed trainee gives up ``training_hours_share`` of it; an unemployed trainee receives the
-stipend; anyone else without a job earns nothing (lock-in). People not resident in the region are
-skipped (they neither earn nor count).
+an employed trainee gives up ``training_hours_share`` of it; an unemployed trainee of a program
+receives the stipend (training elsewhere pays none); anyone else without a job earns nothing
+(lock-in). People not resident in the region are skipped (they neither earn nor count).
 
 Reads: workers, employers.premium, ladders, scenario.training and hours. Writes: workers.wage,
 earnings, tenure, unemployed_months, window accumulators (earnings, months employed, months
@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from sectorsim.columns import Column, Declares
+from sectorsim.columns import ELSEWHERE, Column, Declares
 from sectorsim.streams import key_uniform
 
 if TYPE_CHECKING:
@@ -119,6 +119,7 @@ def _month(
         j = workers.employer[i]
         employed = j >= 0
         training = workers.program[i] >= 0
+        stipend = params.stipend if workers.program[i] != ELSEWHERE else 0.0  # programs pay stipends
         # the job's pay is computed for everyone (row 0 stands in for no employer) and chosen by
         # selects, not branches: the same arithmetic for the employed, nothing used for the others
         jj = max(j, 0)
@@ -136,7 +137,7 @@ def _month(
         share = share * swing if workers.unstable[i] else share
         from_job = np.float64(pay) * share * (params.trainee_hours if training else 1.0)
         wage[i] = pay if employed else np.float32(0.0)
-        earnings[i] = from_job if employed else (params.stipend if training else 0.0)
+        earnings[i] = from_job if employed else (stipend if training else 0.0)
         workers.tenure[i] += employed
         workers.unemployed_months[i] += not employed
         if params.accumulate:

@@ -124,6 +124,17 @@ class Rung(Strict):
         description="Share of this rung's jobs that are part-time (default: the sector's entry-rung "
         "share times hours.rung_part_time_factor per rung up the ladder).",
     )
+    credential_required: bool = Field(
+        True,
+        description="Employers require the rung's credential (a gate); false: they only prefer it "
+        "(an applicant below it is screened in, with score_credential points off per level short).",
+    )
+    experience_months: int = Field(
+        0,
+        ge=0,
+        le=600,
+        description="Months employed in the sector a worker needs to be hired or promoted onto the rung.",
+    )
 
 
 class Sector(Strict):
@@ -155,6 +166,12 @@ class Sector(Strict):
     involuntary_share: Probability = Field(
         0.2,
         description="Share of part-time job holders who want more hours (part time for economic reasons).",
+    )
+    exam_pass_rate: list[Probability] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Pass rate of the licensing exam for credential level 1, 2, ... of this sector: a "
+        "completer who fails holds a training certificate, not the credential. Levels not listed: no exam.",
     )
 
     @model_validator(mode="after")
@@ -327,6 +344,21 @@ class Hours(Strict):
     )
 
 
+class ElsewhereRoute(Strict):
+    """Training elsewhere: a community college or another provider teaching one sector's credentials."""
+
+    sector: str = Field(description="Sector whose credentials the provider teaches.")
+    rate: Probability = Field(
+        0.0, description="Monthly probability that a person it serves starts a course (0: route off)."
+    )
+    months: int = Field(6, ge=1, le=60, description="Length of the course (months in training).")
+    who: Literal["unemployed", "labor_force"] = Field(
+        "unemployed",
+        description="unemployed: searchers without a job; labor_force: also the employed, who keep "
+        "their job and give up training_hours_share of its hours (part-time lock-in).",
+    )
+
+
 class Training(Strict):
     """Training mechanics shared by every program (programs set costs, cohorts and credentials)."""
 
@@ -336,7 +368,12 @@ class Training(Strict):
     training_hours_share: Probability = Field(
         0.5, description="Share of paid hours an employed trainee gives up while in training."
     )
-    stipend: Money = Field(0.0, description="Monthly stipend paid to unemployed trainees ($).")
+    stipend: Money = Field(0.0, description="Monthly stipend paid to unemployed program trainees ($).")
+    elsewhere: list[ElsewhereRoute] = Field(
+        default_factory=list,
+        max_length=16,
+        description="Routes to credentials outside any program, open to anyone they serve (default: none).",
+    )
 
 
 class Disparity(Strict):
@@ -368,6 +405,20 @@ class Assessment(Strict):
     weights: AssessmentWeights = AssessmentWeights()
 
 
+class ControlTraining(Strict):
+    """Services the study's controls find elsewhere: training for the program's credential elsewhere."""
+
+    share: Probability = Field(
+        0.0,
+        description="Share of barred applicants who start training elsewhere for the program's credential "
+        "within within_months (a design input the evaluations publish; 0: off).",
+    )
+    within_months: int = Field(24, ge=1, le=600, description="Months over which that share is reported.")
+    months: int | None = Field(
+        None, ge=1, le=60, description="Length of that training (default: the program's program_months)."
+    )
+
+
 class Evaluation(Strict):
     """An in-silico randomized evaluation of one program (see sectorsim.evaluation)."""
 
@@ -382,6 +433,7 @@ class Evaluation(Strict):
     )
     window_months: int = Field(6, ge=1, le=120, description="Months over which applicants are randomized.")
     follow_up_months: int = Field(36, ge=3, le=600, description="Months each applicant is followed.")
+    control_training: ControlTraining = ControlTraining()
 
 
 class Arm(Strict):
@@ -453,6 +505,12 @@ class Scenario(Strict):
                 raise KeyedValueError(
                     f"assessment.reference_shares.{name}",
                     f"'{name}' is not a sector ({_names(self.sectors)})",
+                )
+        for i, route in enumerate(self.training.elsewhere):
+            if route.sector not in sectors:
+                raise KeyedValueError(
+                    f"training.elsewhere[{i}].sector",
+                    f"'{route.sector}' is not a sector (sectors: {_names(self.sectors)})",
                 )
         for i, shock in enumerate(self.shocks):
             if shock.sector not in sectors:
