@@ -59,6 +59,7 @@ def test_every_new_mechanism_off_reproduces_the_model_without_them(small):
             f"{arm}.program_months_by_level": [5, 5],  # the partnership's program_months, per level
             f"{arm}.cost_per_trainee_by_level": [5500.0],  # its cost_per_trainee
             f"{arm}.maturity": {"start": 1.0, "cohorts_to_mature": 3.0},
+            f"{arm}.incumbent_workers": False,
         },
     )
     for name in ("none", "sector_partnership", "single_employer"):  # loop: arms
@@ -183,3 +184,32 @@ def test_a_route_to_an_unknown_sector_is_a_clear_error(small):
     with pytest.raises(InputError) as err:
         validate({**small, "training": {"elsewhere": [{"sector": "nursing", "rate": 0.1}]}}, "x.yaml")
     assert "training.elsewhere[0].sector" in str(err.value) and "health care" in str(err.value)
+
+
+def test_incumbent_workers_are_trained_at_their_employer_and_promoted_into_its_rung(small):
+    arm = "arms.sector_partnership.policies.0"
+    over = {
+        f"{arm}.member_share": 0.6,
+        f"{arm}.incumbent_workers": True,
+        f"{arm}.eligibility.status": "any",
+        f"{arm}.eligibility.max_monthly_earnings": None,
+        "labor_market.promotion_rate": 0.0,  # no ordinary promotion: only the trained incumbents move up
+    }
+    sc = make_scenario(small, **over)
+    m = SectorModel(scenario=sc, arm="sector_partnership", rng=5)
+    m.run(sc.burn_in + 1)  # the first intake
+    w, e, prog = m.workers, m.employers, m.policies[0]
+    # every trainee is an incumbent of a member, kept on while training
+    now = np.flatnonzero(w.program == prog.pid)
+    assert now.size > 0 and (e.commitment[w.employer[now]] == prog.pid).all()
+    assert (w.promote_at[now] == w.employer[now]).all()
+    m.run(sc.months - 1)
+    series = m.datacollector.get_model_vars_dataframe()
+    trained = np.flatnonzero(w.ever_enrolled)
+    assert trained.size > 10
+    # completers were promoted internally although nobody else is
+    assert series["promotions"].sum() > 5
+    assert (w.promote_at[trained] == -1).sum() >= series["promotions"].sum()
+    # the same run without the incumbent route promotes nobody (promotion_rate 0)
+    plain = _run(make_scenario(small, **{**over, f"{arm}.incumbent_workers": False}), "sector_partnership")
+    assert plain.datacollector.get_model_vars_dataframe()["promotions"].sum() == 0

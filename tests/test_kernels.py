@@ -196,6 +196,7 @@ def _world(seed: int, n: int, variant: str = "mixed") -> SimpleNamespace:
     gx = np.random.default_rng(seed + 2)
     w.program[(w.program >= 0) & (gx.random(n) < 0.33)] = ELSEWHERE
     w.experience = gx.integers(0, 100, (n, N_S)).astype(np.int16)
+    w.promote_at = np.where(gx.random(n) < 0.1, w.employer, -1).astype(np.int32)  # trained incumbents
     return SimpleNamespace(w=w, e=e, ladder_wage=ladder_wage, required=required, n_rungs=n_rungs, rng=g)
 
 
@@ -393,12 +394,15 @@ def _candidates_np(
     """Employed, tenured enough, drawn (rate x the employer's multiplier), with a next rung it qualifies
     for: its credential, unless the rung only prefers it, and the rung's months in the sector.
 
-    ``rule``: "no_preferred" or "no_experience", as in :func:`_screen_np`.
+    ``rule``: "no_preferred", "no_experience" (as in :func:`_screen_np`) or "no_first" (incumbents an
+    employer trained get no first consideration). A worker whose ``promote_at`` is their employer is
+    considered without the draw and the tenure minimum.
     """
     tenured = w.tenure > min_tenure if mutant else w.tenure >= min_tenure
     emp = w.employer >= 0
     r_j = rate * mult[np.where(emp, w.employer, 0)]
-    i = np.flatnonzero(emp & tenured & (_key_u(w.key, base) < r_j))
+    first = (w.promote_at == w.employer) & (rule != "no_first")
+    i = np.flatnonzero(emp & ((tenured & (_key_u(w.key, base) < r_j)) | first))
     j = w.employer[i]
     s = e_sector[j].astype(np.int64)
     r = w.rung[i].astype(np.int64) + 1
@@ -432,6 +436,7 @@ def test_promotion_candidates_match_numpy(seed, n, variant):
             firm_employer=w.firm_employer,
             firm_level=w.firm_level,
             experience=w.experience,
+            promote_at=w.promote_at,
         ),
         PromotionLadders(
             employer_sector=world.e.sector,
@@ -452,6 +457,7 @@ def test_promotion_candidates_match_numpy(seed, n, variant):
         # and so do preferred credentials and experience requirements
         assert not _same(got, _candidates_np(*args, mult, rungs, rule="no_preferred"))
         assert not _same(got, _candidates_np(*args, mult, rungs, rule="no_experience"))
+        assert not _same(got, _candidates_np(*args, mult, rungs, rule="no_first"))
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -125,6 +125,12 @@ class TrainingProgramConfig(PolicyBase):
         "take its last entry. None: cost_per_trainee.",
     )
     maturity: Maturity = Maturity()
+    incumbent_workers: bool = Field(
+        False,
+        description="Train only the incumbent workers of the engaged employers in the target sector, for "
+        "the next level while they keep their job (part-time lock-in); their employer promotes them "
+        "first once they qualify, opening the rung below.",
+    )
     credential: Credential = Credential()
     eligibility: Eligibility = Eligibility()
     take_up: Probability = Field(0.5, description="Share of invited eligible workers who enroll.")
@@ -241,6 +247,10 @@ class TrainingProgram(Policy):
             self._screen = (model.month, *self._static_screen(model))
         _, ok, target = self._screen
         ok = ok & (w.program < 0) & ~w.barred
+        if cfg.incumbent_workers:  # the engaged employers' own workers (the host's, for one host)
+            job = np.maximum(w.employer, 0)
+            at_host = (w.employer == host) if host >= 0 else model.employers.commitment[job] == self.pid
+            ok &= (w.employer >= 0) & at_host & (model.employers.sector[job] == self.sector)
         s = self.sector
         if cfg.credential.portability == "firm_specific":  # the level held depends on the host
             if host >= 0:
@@ -362,6 +372,8 @@ class TrainingProgram(Policy):
         firm = host if cfg.credential.portability == "firm_specific" else -1
         w.training_firm[sel] = firm
         w.ever_enrolled[sel] = True
+        if cfg.incumbent_workers:
+            w.promote_at[sel] = w.employer[sel]
         if cfg.support.enabled:
             w.support_left[sel] = months + cfg.support.months_after
             w.support_strength[sel] = cfg.support.strength

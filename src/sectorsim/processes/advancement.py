@@ -7,7 +7,9 @@ asks (``experience_months``), is considered with monthly
 probability ``promotion_rate`` times the employer's ``promotion_multiplier`` (a lever: a visible
 career ladder a partnership builds with its members raises how often incumbents are considered; 1 =
 no policy); each employer promotes up to its open positions on that rung, best
-skills first (hashed tie-break).
+skills first (hashed tie-break). A worker an employer trained as an incumbent (the lever
+``promote_at``, set by a program's ``incumbent_workers``) is considered there every month, without
+the draw or the tenure minimum, once qualified, and goes first; the promotion opens the rung below.
 
 Reads: workers (employer, rung, tenure, credential, firm credential, skill), employers
 (positions, promotion_multiplier), ladders. Writes: workers.rung, workers.experience (months
@@ -42,6 +44,14 @@ DECLARES = Declares(
             "months",
             "Months employed in each sector (kept only when a rung requires experience).",
             shape="sector",
+        ),
+        Column(
+            "promote_at",
+            "int32",
+            -1,
+            "row",
+            "Employer that promotes this worker first, once qualified (incumbent-worker training), or -1.",
+            lever=True,
         ),
     ),
     employers=(
@@ -91,6 +101,7 @@ class PromotionWorkers(NamedTuple):
     firm_employer: NDArray[np.int32]
     firm_level: NDArray[np.int8]
     experience: NDArray[np.int16]  # (workers, sectors)
+    promote_at: NDArray[np.int32]  # employer that promotes the worker first, or -1
 
 
 class PromotionLadders(NamedTuple):
@@ -130,7 +141,9 @@ def _candidates(
         j = workers.employer[i]
         # one test of all three (no short circuit), true for few: a branch that is predicted
         drawn = key_uniform(key[i], params.base) < params.rate * ladders.promotion_multiplier[max(j, 0)]
-        if not ((j >= 0) & (workers.tenure[i] >= params.min_tenure) & drawn):
+        # an employer that trained its incumbent promotes them once qualified, without the draw
+        first = workers.promote_at[i] == j
+        if not ((j >= 0) & (((workers.tenure[i] >= params.min_tenure) & drawn) | first)):
             continue
         s = ladders.employer_sector[j]
         r = workers.rung[i] + 1
@@ -195,6 +208,7 @@ def step(model: SectorModel) -> None:
             firm_employer=w.firm_employer,
             firm_level=w.firm_level,
             experience=w.experience,
+            promote_at=w.promote_at,
         ),
         PromotionLadders(
             employer_sector=e.sector,
@@ -216,13 +230,15 @@ def step(model: SectorModel) -> None:
     open_ = np.maximum(e.positions - model.filled(), 0)
     cell = emp.astype(np.int64) * model.n_rungs + nxt
     tie = model.streams.uniform("promotion.rank", model.month, w.key[idx])
-    order = np.lexsort((tie, -w.skill[idx], cell))
+    first = w.promote_at[idx] == emp  # incumbents the employer trained for the rung go first
+    order = np.lexsort((tie, -w.skill[idx], ~first, cell))
     idx, cell = idx[order], cell[order]
     rank = np.arange(cell.size) - np.searchsorted(cell, cell, side="left")
     win = rank < open_.ravel()[cell]
     up = idx[win]
     np.add.at(e.filled, (w.employer[up], w.rung[up]), -1)
     w.rung[up] += 1
+    w.promote_at[up] = -1
     np.add.at(e.filled, (w.employer[up], w.rung[up]), 1)
     model.flows.promotions += int(win.sum())
     count_promotions(model, w.employer[up])
