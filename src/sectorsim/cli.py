@@ -159,7 +159,7 @@ def run(
         f"{sc.n_workers:,} workers, {sc.total_months} months, {n_jobs} process{'es' if n_jobs > 1 else ''}"
     )
     start = time.perf_counter()
-    with staged_output(out_dir) as tmp, progress_bar("runs") as bar:
+    with staged_output(out_dir, "run") as tmp, progress_bar("runs") as bar:
         task = bar.add_task("runs", total=total)
         results = run_scenario(sc, jobs=n_jobs, progress=lambda _r: bar.advance(task))
         comparison = compare(results.summary, sc.reference_arm)
@@ -220,7 +220,7 @@ def evaluate(
         f"(each with and without access), {n_jobs} process{'es' if n_jobs > 1 else ''}"
     )
     start = time.perf_counter()
-    with staged_output(out_dir) as tmp, progress_bar("replications") as bar:
+    with staged_output(out_dir, "evaluate") as tmp, progress_bar("replications") as bar:
         task = bar.add_task("replications", total=sc.replications)
         runs = run_evaluation(sc, jobs=n_jobs, progress=lambda _r: bar.advance(task))
         yearly, quarterly = impacts(runs, 12), impacts(runs, 3)
@@ -293,7 +293,7 @@ def assess(
     sc = load_scenario(file)
     out_dir = out or Path("results") / sc.name / "assessment"
     check_folder(out_dir)
-    with staged_output(out_dir) as tmp:
+    with staged_output(out_dir, "assess") as tmp:
         sectors, areas = run_assess(sc)
         sectors.to_csv(tmp / "assessment.csv", index=False)
         areas.to_csv(tmp / "assessment_areas.csv", index=False)
@@ -479,7 +479,7 @@ def analyze(
     indices, noise = run_analyze(folder)
     meta = json.loads((folder / "experiment.json").read_text())
     tables = output_table(meta, read_runs(folder))
-    with staged_output(folder) as tmp:
+    with staged_output(folder, "analyze") as tmp:
         indices.to_csv(tmp / "indices.csv", index=False)
         noise.to_csv(tmp / "noise.csv", index=False)
         write_sensitivity_report(str(tmp / "report.html"), meta, indices, noise, tables)
@@ -615,7 +615,7 @@ def evidence(
     n_jobs = jobs or default_jobs()
     steps = 1 + len({t.scenario for t in PROGRAM_TARGETS})
     start = time.perf_counter()
-    with staged_output(out) as tmp, progress_bar("evidence") as bar:
+    with staged_output(out, "evidence") as tmp, progress_bar("evidence") as bar:
         task = bar.add_task("evidence", total=steps)
         table = evidence_table(replications=replications, jobs=n_jobs, progress=lambda _s: bar.advance(task))
         table.to_csv(tmp / "evidence.csv", index=False)
