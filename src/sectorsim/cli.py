@@ -398,6 +398,10 @@ def sweep(
     exp, raw = load_experiment(experiment)
     out_dir = out or Path("results") / "sweeps" / exp.name
     check_folder(out_dir)
+    if scheduler:
+        from sectorsim.pool import check_scheduler
+
+        check_scheduler(scheduler)  # before anything is written: a bad address leaves nothing behind
     n_jobs = jobs or default_jobs()
     where = (
         f"Dask at {scheduler}"
@@ -423,6 +427,7 @@ def sweep(
             dask_local=dask_local,
             progress=report,
             experiment_file=str(experiment),
+            notice=lambda line: err_console.print(f"note: {escape(line)}"),
         )
     from sectorsim.sweep import read_runs
 
