@@ -8,6 +8,7 @@ the output folder unless the command succeeds.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import time
@@ -526,7 +527,6 @@ def workshop_app(
     Open http://HOST:PORT/ after it starts. Works offline (front-end assets are served locally).
     """
     import os
-    import subprocess
 
     from sectorsim.shipped import scenario as shipped_scenario
 
@@ -554,10 +554,53 @@ def workshop_app(
         "--log-level",
         "warning",
     ]
+    raise typer.Exit(serve(cmd, env))
+
+
+class _StopSignalError(Exception):
+    """Raised in the main thread when the command is asked to stop (SIGTERM, SIGHUP)."""
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
+    """In the server's process: be sent SIGTERM when this command's process dies (Linux)."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def serve(cmd: list[str], env: dict[str, str], grace: float = 5.0) -> int:
+    """Run a server process until it exits or this command is stopped; never leave it running.
+
+    SIGINT (Ctrl-C), SIGTERM and SIGHUP to this process stop the server (SIGTERM, then SIGKILL after
+    ``grace`` seconds); if this process is killed outright, the server is sent SIGTERM by the kernel.
+
+    Returns:
+        The server's exit status, or 0 when it was stopped.
+    """
+    import signal
+    import subprocess
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise _StopSignalError
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}  # loop: signals
+    proc = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)  # no threads yet: preexec_fn is safe
     try:
-        raise typer.Exit(subprocess.call(cmd, env=env))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+        return proc.wait()
+    except (KeyboardInterrupt, _StopSignalError):
+        return 0
+    finally:
+        for sig, handler in previous.items():  # loop: signals
+            signal.signal(sig, handler)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @app.command()
