@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sectorsim.errors import KeyedValueError
-from sectorsim.metrics import collisions
+from sectorsim.metrics import collisions, slug
 from sectorsim.policies.config import PolicyConfig
 from sectorsim.policies.program import TrainingProgramConfig
 
@@ -463,6 +463,18 @@ class Scenario(Strict):
         _unique_names(self.arms, "arm", "arms")
         _shares_sum_to_one(self.groups, "group", "groups")
         _shares_sum_to_one(self.sectors, "sector", "sectors")
+        for key, items in (
+            ("groups", self.groups),
+            ("sectors", self.sectors),
+            ("region.areas", self.region.areas),
+        ):  # loop: the three kinds of named items
+            for i, item in enumerate(items):  # loop: items of one kind (at most 64)
+                if not slug(item.name):
+                    raise KeyedValueError(
+                        f"{key}[{i}].name",
+                        f"'{item.name}' has no letter or digit, so it cannot name its output columns "
+                        "(such as turnover_<sector>); use a name with letters or digits",
+                    )
         clashes = collisions(self)
         if clashes:
             raise KeyedValueError(
