@@ -463,16 +463,16 @@ class Scenario(Strict):
         _unique_names(self.arms, "arm", "arms")
         _shares_sum_to_one(self.groups, "group", "groups")
         _shares_sum_to_one(self.sectors, "sector", "sectors")
-        for key, items in (
-            ("groups", self.groups),
-            ("sectors", self.sectors),
-            ("region.areas", self.region.areas),
+        for key, names in (
+            ("groups", [g.name for g in self.groups]),
+            ("sectors", [s.name for s in self.sectors]),
+            ("region.areas", [a.name for a in self.region.areas]),
         ):  # loop: the three kinds of named items
-            for i, item in enumerate(items):  # loop: items of one kind (at most 64)
-                if not slug(item.name):
+            for i, name in enumerate(names):  # loop: items of one kind (at most 64)
+                if not slug(name):
                     raise KeyedValueError(
                         f"{key}[{i}].name",
-                        f"'{item.name}' has no letter or digit, so it cannot name its output columns "
+                        f"'{name}' has no letter or digit, so it cannot name its output columns "
                         "(such as turnover_<sector>); use a name with letters or digits",
                     )
         clashes = collisions(self)
