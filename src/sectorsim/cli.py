@@ -8,6 +8,7 @@ the output folder unless the command succeeds.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import time
@@ -160,7 +161,7 @@ def run(
         f"{sc.n_workers:,} workers, {sc.total_months} months, {n_jobs} process{'es' if n_jobs > 1 else ''}"
     )
     start = time.perf_counter()
-    with staged_output(out_dir) as tmp, progress_bar("runs") as bar:
+    with staged_output(out_dir, "run") as tmp, progress_bar("runs") as bar:
         task = bar.add_task("runs", total=total)
         results = run_scenario(sc, jobs=n_jobs, progress=lambda _r: bar.advance(task))
         comparison = compare(results.summary, sc.reference_arm)
@@ -223,7 +224,7 @@ def evaluate(
         f"(each with and without access), {n_jobs} process{'es' if n_jobs > 1 else ''}"
     )
     start = time.perf_counter()
-    with staged_output(out_dir) as tmp, progress_bar("replications") as bar:
+    with staged_output(out_dir, "evaluate") as tmp, progress_bar("replications") as bar:
         task = bar.add_task("replications", total=sc.replications)
         runs = run_evaluation(sc, jobs=n_jobs, progress=lambda _r: bar.advance(task))
         yearly, quarterly = impacts(runs, 12), impacts(runs, 3)
@@ -296,7 +297,7 @@ def assess(
     sc = load_scenario(file)
     out_dir = out or Path("results") / sc.name / "assessment"
     check_folder(out_dir)
-    with staged_output(out_dir) as tmp:
+    with staged_output(out_dir, "assess") as tmp:
         sectors, areas = run_assess(sc)
         sectors.to_csv(tmp / "assessment.csv", index=False)
         areas.to_csv(tmp / "assessment_areas.csv", index=False)
@@ -401,6 +402,10 @@ def sweep(
     exp, raw = load_experiment(experiment)
     out_dir = out or Path("results") / "sweeps" / exp.name
     check_folder(out_dir)
+    if scheduler:
+        from sectorsim.pool import check_scheduler
+
+        check_scheduler(scheduler)  # before anything is written: a bad address leaves nothing behind
     n_jobs = jobs or default_jobs()
     where = (
         f"Dask at {scheduler}"
@@ -426,6 +431,7 @@ def sweep(
             dask_local=dask_local,
             progress=report,
             experiment_file=str(experiment),
+            notice=lambda line: err_console.print(f"note: {escape(line)}"),
         )
     from sectorsim.sweep import read_runs
 
@@ -482,7 +488,7 @@ def analyze(
     indices, noise = run_analyze(folder)
     meta = json.loads((folder / "experiment.json").read_text())
     tables = output_table(meta, read_runs(folder))
-    with staged_output(folder) as tmp:
+    with staged_output(folder, "analyze") as tmp:
         indices.to_csv(tmp / "indices.csv", index=False)
         noise.to_csv(tmp / "noise.csv", index=False)
         write_sensitivity_report(str(tmp / "report.html"), meta, indices, noise, tables)
@@ -524,7 +530,6 @@ def workshop_app(
     Open http://HOST:PORT/ after it starts. Works offline (front-end assets are served locally).
     """
     import os
-    import subprocess
 
     from sectorsim.shipped import scenario as shipped_scenario
 
@@ -552,10 +557,53 @@ def workshop_app(
         "--log-level",
         "warning",
     ]
+    raise typer.Exit(serve(cmd, env))
+
+
+class _StopSignalError(Exception):
+    """Raised in the main thread when the command is asked to stop (SIGTERM, SIGHUP)."""
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
+    """In the server's process: be sent SIGTERM when this command's process dies (Linux)."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def serve(cmd: list[str], env: dict[str, str], grace: float = 5.0) -> int:
+    """Run a server process until it exits or this command is stopped; never leave it running.
+
+    SIGINT (Ctrl-C), SIGTERM and SIGHUP to this process stop the server (SIGTERM, then SIGKILL after
+    ``grace`` seconds); if this process is killed outright, the server is sent SIGTERM by the kernel.
+
+    Returns:
+        The server's exit status, or 0 when it was stopped.
+    """
+    import signal
+    import subprocess
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise _StopSignalError
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}  # loop: signals
+    proc = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)  # no threads yet: preexec_fn is safe
     try:
-        raise typer.Exit(subprocess.call(cmd, env=env))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+        return proc.wait()
+    except (KeyboardInterrupt, _StopSignalError):
+        return 0
+    finally:
+        for sig, handler in previous.items():  # loop: signals
+            signal.signal(sig, handler)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @app.command()
@@ -618,7 +666,7 @@ def evidence(
     n_jobs = jobs or default_jobs()
     steps = 1 + len({t.scenario for t in PROGRAM_TARGETS})
     start = time.perf_counter()
-    with staged_output(out) as tmp, progress_bar("evidence") as bar:
+    with staged_output(out, "evidence") as tmp, progress_bar("evidence") as bar:
         task = bar.add_task("evidence", total=steps)
         table = evidence_table(replications=replications, jobs=n_jobs, progress=lambda _s: bar.advance(task))
         table.to_csv(tmp / "evidence.csv", index=False)

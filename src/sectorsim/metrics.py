@@ -14,6 +14,7 @@ Writes: nothing.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -51,8 +52,13 @@ class Metric:
 
 @lru_cache(maxsize=1024)
 def slug(name: str) -> str:
-    """Column-safe version of a scenario name ('Health care' -> 'health_care')."""
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    """Column-safe version of a scenario name ('Health care' -> 'health_care', '医疗' -> '医疗').
+
+    Letters and digits of any script are kept (NFKC-normalized, case-folded); every run of other
+    characters becomes one ``_``. A name with no letter or digit slugs to '' and is refused.
+    """
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return re.sub(r"[\W_]+", "_", folded).strip("_")
 
 
 def column(metric: Metric | str, item: str | None = None) -> str:
@@ -580,7 +586,7 @@ def collisions(scenario: Any) -> list[str]:
     for table in (SUMMARY, MONTHLY):  # loop: the two tables
         seen.clear()
         for col, metric, item in expand(table, scenario):  # loop: columns
-            who = metric.key if item is None else f"{metric.key} of '{item}'"
+            who = metric.key if item is None else f"{metric.key} of {metric.per} '{item}'"
             if col in seen and seen[col] != who:
                 clashes.append(f"'{col}' ({seen[col]} and {who})")
             seen.setdefault(col, who)

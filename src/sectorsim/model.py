@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from sectorsim import outcomes, policies, population, study
 from sectorsim.agents import Employer, Worker
+from sectorsim.allocator import keep_freed_memory
 from sectorsim.columns import Declares
 from sectorsim.policies import build_policies
 from sectorsim.processes import (
@@ -197,6 +198,7 @@ class SectorModel(mesa.Model):
         study_members: Members | None = None,
         no_policies: bool = False,
     ) -> None:
+        keep_freed_memory()  # a month's buffers stay in the process (sectorsim.allocator)
         seed = scenario.seed if rng is None else int(rng)
         super().__init__(rng=seed)
         self.config = scenario

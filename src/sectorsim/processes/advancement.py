@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 from sectorsim.columns import Column, Declares
 from sectorsim.processes.employer_books import count_promotions
+from sectorsim.processes.employment import count_positions
 from sectorsim.streams import key_uniform
 
 if TYPE_CHECKING:
@@ -236,9 +237,9 @@ def step(model: SectorModel) -> None:
     rank = np.arange(cell.size) - np.searchsorted(cell, cell, side="left")
     win = rank < open_.ravel()[cell]
     up = idx[win]
-    np.add.at(e.filled, (w.employer[up], w.rung[up]), -1)
+    count_positions(e.filled, w.employer[up], w.rung[up], -1)
     w.rung[up] += 1
     w.promote_at[up] = -1
-    np.add.at(e.filled, (w.employer[up], w.rung[up]), 1)
+    count_positions(e.filled, w.employer[up], w.rung[up], 1)
     model.flows.promotions += int(win.sum())
     count_promotions(model, w.employer[up])

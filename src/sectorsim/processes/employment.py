@@ -43,6 +43,18 @@ DECLARES = Declares(
     ),
 )
 
+
+def count_positions(
+    filled: NDArray[np.int64], employer: NDArray[np.integer], rung: NDArray[np.integer], sign: int
+) -> None:
+    """Add ``sign`` to ``filled[employer, rung]`` for each pair (repeats add up), in one bincount."""
+    if employer.size == 0:
+        return
+    flat = employer.astype(np.int64) * filled.shape[1] + rung
+    counts = np.bincount(flat, minlength=filled.size).reshape(filled.shape)
+    filled += (sign * counts).astype(filled.dtype)
+
+
 SeparationKind = Literal["quit", "barrier", "layoff", "job_to_job", "exit"]
 
 
@@ -59,7 +71,7 @@ def separate(model: SectorModel, idx: NDArray[np.int64], kind: SeparationKind) -
         return
     w, e, f = model.workers, model.employers, model.flows
     emp = w.employer[idx]
-    np.add.at(e.filled, (emp, w.rung[idx]), -1)
+    count_positions(e.filled, emp, w.rung[idx], -1)
     sector = e.sector[emp]
     f.separations_by_sector += np.bincount(sector, minlength=model.n_sectors)
     f.separations_engaged += int(e.engaged[emp].sum())
@@ -118,7 +130,7 @@ def hire(
     employer_books.count_hires(model, employer, w.pipeline[idx] >= 0)
     w.employer[idx] = employer
     w.rung[idx] = rung
-    np.add.at(e.filled, (employer, rung), 1)
+    count_positions(e.filled, employer, rung, 1)
     w.tenure[idx] = 0
     w.unemployed_months[idx] = 0
     hours.assign(

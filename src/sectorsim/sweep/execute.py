@@ -74,13 +74,44 @@ def part_name(sample_i: int, arm_i: int, rep: int) -> str:
     return f"part-s{sample_i:07d}-a{arm_i:02d}-r{rep:04d}.parquet"
 
 
-def _write_row(runs_dir: Path, name: str, row: dict[str, Any], metrics: list[str]) -> None:
+#: Key of a part's Parquet metadata that holds the sweep's fingerprint.
+FINGERPRINT_KEY = b"sectorsim.fingerprint"
+
+
+def _write_row(runs_dir: Path, name: str, row: dict[str, Any], metrics: list[str], fp: str) -> None:
     fields = [("sample", pa.int64()), ("arm", pa.string()), ("replication", pa.int64()), ("seed", pa.int64())]
     fields += [(m, pa.float64()) for m in metrics] + [("error", pa.string())]
-    table = pa.Table.from_pylist([row], schema=pa.schema(fields))
+    schema = pa.schema(fields, metadata={FINGERPRINT_KEY: fp.encode()})
+    table = pa.Table.from_pylist([row], schema=schema)
     tmp = runs_dir / f".{name}.tmp"
     pq.write_table(table, tmp)
     os.replace(tmp, runs_dir / name)
+
+
+def part_is_sound(path: Path, fp: str, ids: dict[str, Any]) -> bool:
+    """Whether a part file is a whole run of this sweep: it reads back as one row with its ids.
+
+    A truncated, empty or garbage file (a full disk, a bad copy) and a part of another experiment
+    (another fingerprint) are not.
+    """
+    try:
+        table = pq.read_table(path)
+    except Exception:  # noqa: BLE001 - any failure to read back means the part must be recomputed
+        return False
+    meta = table.schema.metadata or {}
+    if table.num_rows != 1 or meta.get(FINGERPRINT_KEY) != fp.encode():
+        return False
+    row = table.to_pylist()[0]
+    return all(row.get(k) == v for k, v in ids.items())  # loop: the run's ids
+
+
+def _read_meta(meta_path: Path) -> dict[str, Any] | None:
+    """A sweep folder's experiment.json, or None when it is missing, truncated or not a mapping."""
+    try:
+        data = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def run_sweep(
@@ -92,6 +123,7 @@ def run_sweep(
     dask_local: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     experiment_file: str = "experiment",
+    notice: Callable[[str], None] | None = None,
 ) -> Path:
     """Run (or resume) a sweep, streaming each finished run to ``out/runs``.
 
@@ -104,6 +136,7 @@ def run_sweep(
         dask_local: Start a LocalCluster with this many worker processes on 127.0.0.1.
         progress: Called with (done, total) after each run (skipped runs count as done).
         experiment_file: Name used in error messages.
+        notice: Called with a line about anything repaired (a damaged experiment.json or parts).
 
     Raises:
         InputError: if ``out`` holds a sweep of a different experiment.
@@ -115,15 +148,16 @@ def run_sweep(
     runs_dir = out / "runs"
     fp = fingerprint(exp, raw)
     meta_path = out / "experiment.json"
-    if meta_path.exists():
-        old = json.loads(meta_path.read_text())
-        if old.get("fingerprint") != fp:
-            raise InputError(
-                experiment_file,
-                "",
-                f"{out} holds a sweep of a different experiment (the experiment, its scenario or "
-                "sectorsim changed since); use another --out, or delete the folder to start over",
-            )
+    old = _read_meta(meta_path) if meta_path.exists() else None
+    if meta_path.exists() and old is None and notice:
+        notice(f"{meta_path} was damaged; rewritten (every finished run is checked against the experiment)")
+    if old is not None and old.get("fingerprint") != fp:
+        raise InputError(
+            experiment_file,
+            "",
+            f"{out} holds a sweep of a different experiment (the experiment, its scenario or "
+            "sectorsim changed since); use another --out, or delete the folder to start over",
+        )
     runs_dir.mkdir(parents=True, exist_ok=True)
     X = sample(exp)
     base = Scenario.model_validate(raw)
@@ -141,18 +175,29 @@ def run_sweep(
     tmp = out / ".experiment.json.tmp"
     tmp.write_text(json.dumps(meta, indent=1))
     os.replace(tmp, meta_path)
+    for stale in runs_dir.glob(".part-*.tmp"):  # loop: parts a killed sweep was writing
+        stale.unlink(missing_ok=True)
     done = {p.name for p in runs_dir.glob("part-*.parquet")}
+    damaged: list[str] = []
     tasks = []
     for i in range(X.shape[0]):  # loop: samples (building the task list)
         params = {p.path: p.cast(X[i, j]) for j, p in enumerate(exp.parameters)}
         for a_i, arm in enumerate(arms):  # loop: arms
             for r in range(exp.replications):  # loop: replications
                 name = part_name(i, a_i, r)
-                if name in done:
-                    continue
                 seed = replication_seed(base.seed, r)
                 ids = {"sample": i, "arm": arm, "replication": r, "seed": seed}
+                if name in done:
+                    if part_is_sound(runs_dir / name, fp, ids):
+                        continue
+                    damaged.append(name)
+                    (runs_dir / name).unlink(missing_ok=True)
                 tasks.append((name, (raw, params, arm, seed, ids, metrics)))
+    if damaged and notice:
+        notice(
+            f"{len(damaged)} damaged run file(s) in {runs_dir} (e.g. {damaged[0]}: not a whole run of this "
+            "sweep) removed; they are run again"
+        )
     total = X.shape[0] * len(arms) * exp.replications
     finished = total - len(tasks)
     if progress:
@@ -160,7 +205,7 @@ def run_sweep(
 
     def on_done(name: str, row: dict[str, Any]) -> None:
         nonlocal finished
-        _write_row(runs_dir, name, row, metrics)
+        _write_row(runs_dir, name, row, metrics, fp)
         finished += 1
         if progress:
             progress(finished, total)
@@ -170,7 +215,21 @@ def run_sweep(
 
 
 def read_runs(out: str | Path) -> pd.DataFrame:
-    """All finished runs of a sweep, one row each, sorted by (sample, arm, replication)."""
-    df = pd.read_parquet(Path(out) / "runs")
+    """All finished runs of a sweep, one row each, sorted by (sample, arm, replication).
+
+    Files that are not readable Parquet (truncated, empty, garbage) are left out, as are runs of a
+    folder with no ``runs`` yet: the result then has fewer rows than the sweep's runs.
+    """
+    import pyarrow.dataset as ds
+
+    runs = Path(out) / "runs"
+    ids = ["sample", "arm", "replication", "seed", "error"]
+    try:
+        data = ds.dataset(runs, format="parquet", exclude_invalid_files=True)
+        df = data.to_table().to_pandas()
+    except (OSError, pa.ArrowInvalid):  # no runs folder, or no readable part in it
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c != "arm" else "object") for c in ids})
+    if df.empty or "sample" not in df:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c != "arm" else "object") for c in ids})
     df = df.drop_duplicates(["sample", "arm", "replication"])
     return df.sort_values(["sample", "arm", "replication"]).reset_index(drop=True)

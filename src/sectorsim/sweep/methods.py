@@ -60,6 +60,8 @@ class Method:
         scatter: Two indices a report plots against each other (x, y), or None.
         samples_rule: Returns why a sample size does not suit the method, or None when it does.
         discrete: Whether parameters may give lists of values instead of bounds.
+        rows: The number of rows the sampler gives for (N, number of parameters, options), known
+            before anything is sampled (so a design too large to hold is refused first).
     """
 
     name: str
@@ -72,6 +74,7 @@ class Method:
     scatter: tuple[str, str] | None = None
     samples_rule: Callable[[int], str | None] = lambda n: None
     discrete: bool = False
+    rows: Callable[[int, int, Options], int] = lambda n, k, o: n
 
 
 def _rows(names: list[str], res: Any, kinds: tuple[tuple[str, str | None], ...]) -> list[Row]:
@@ -190,6 +193,11 @@ def analyze_spearman(problem: dict[str, Any], X: np.ndarray, Y: np.ndarray, o: O
     return rows
 
 
+def _grid_rows(n: int, k: int, o: Options) -> int:
+    values = o.values or (None,) * k
+    return math.prod(n if v is None else len(v) for v in values)  # loop: parameters
+
+
 def _power_of_two(n: int) -> str | None:
     return f"Sobol sampling needs a power of 2 (got {n})" if n & (n - 1) else None
 
@@ -211,6 +219,7 @@ METHODS: dict[str, Method] = {
             headline="ST",
             bars=("S1", "ST"),
             samples_rule=_power_of_two,
+            rows=lambda n, k, o: n * (2 * k + 2 if o.second_order else k + 2),
         ),
         Method(
             "morris",
@@ -220,6 +229,7 @@ METHODS: dict[str, Method] = {
             indices=("mu_star", "sigma", "mu"),
             headline="mu_star",
             scatter=("mu_star", "sigma"),
+            rows=lambda n, k, o: n * (k + 1),
         ),
         Method(
             "fast",
@@ -230,6 +240,7 @@ METHODS: dict[str, Method] = {
             headline="ST",
             bars=("S1", "ST"),
             samples_rule=_more_than_64,
+            rows=lambda n, k, o: n * k,
         ),
         Method(
             "latin",
@@ -249,6 +260,7 @@ METHODS: dict[str, Method] = {
             headline="spearman",
             bars=("spearman",),
             discrete=True,
+            rows=_grid_rows,
         ),
     )
 }
