@@ -165,6 +165,59 @@ def test_ishigami_indices_are_recovered_through_the_same_machinery():
     assert mu["x1"] > mu["x3"] and mu["x2"] > mu["x3"]
 
 
+#: Ishigami (a = 7, b = 0.1): analytic first-order and total indices.
+ISHIGAMI_S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
+ISHIGAMI_ST = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}
+
+
+@pytest.mark.parametrize(
+    ("method", "index", "ranking", "analytic"),
+    [
+        # moment-independent: x2 shifts the distribution most, x3 least (it acts only with x1)
+        pytest.param("delta", "delta", ["x2", "x1", "x3"], None, marks=pytest.mark.slow),  # delta: ~10 s
+        ("pawn", "pawn_median", ["x2", "x1", "x3"], None),
+        ("rbd_fast", "S1", ["x2", "x1", "x3"], ISHIGAMI_S1),
+        ("hdmr", "ST", ["x1", "x2", "x3"], ISHIGAMI_ST),
+    ],
+)
+def test_the_new_methods_recover_the_ishigami_ranking_through_the_same_machinery(
+    method, index, ranking, analytic
+):
+    exp = sw.Experiment(
+        name="ishigami",
+        scenario="-",
+        method=method,
+        samples=256 if method == "delta" else 1000,
+        second_order=True,
+        seed=7,
+        parameters=[sw.Parameter(path=f"x{i}", bounds=(-np.pi, np.pi)) for i in range(1, 4)],
+        outputs=sw.Outputs(metrics=["y"]),
+    )
+    X = sw.sample(exp)  # the method table's sampler (Latin hypercube for all four)
+    assert X.shape == (exp.samples, 3)
+    rows = pd.DataFrame(
+        sw.analyze_problem(sw.problem_of(exp), method, X, Ishigami.evaluate(X), second_order=True, seed=7)
+    )
+    assert set(rows["index"]) == set(sw.METHODS[method].indices)
+    values = rows[rows["index"] == index].set_index("parameter")
+    assert list(values["value"].sort_values(ascending=False).index) == ranking, values
+    if analytic:
+        for p, v in analytic.items():
+            assert values.loc[p, "value"] == pytest.approx(v, abs=0.06), values
+    if sw.METHODS[method].bars and method != "pawn":  # SALib gives intervals for all but PAWN
+        assert values["conf"].between(0, 0.2).all(), values
+    if method == "hdmr":  # the one interaction, x1 with x3, is the largest second-order term
+        pairs = rows[rows["index"] == "S2"].set_index("parameter")["value"]
+        assert pairs.idxmax() == "x1 x x3" and pairs["x1 x x3"] == pytest.approx(0.2437, abs=0.06)
+    # the analysis is reproducible, and leaves numpy's global generator as it found it
+    state = np.random.get_state()[1].copy()  # noqa: NPY002 - the global generator SALib touches
+    again = pd.DataFrame(
+        sw.analyze_problem(sw.problem_of(exp), method, X, Ishigami.evaluate(X), second_order=True, seed=7)
+    )
+    pd.testing.assert_frame_equal(rows, again)
+    assert (np.random.get_state()[1] == state).all()  # noqa: NPY002
+
+
 @pytest.mark.parametrize(
     ("edit", "words"),
     [
@@ -247,7 +300,17 @@ def _tiny_with(method: str, samples: int) -> tuple[sw.Experiment, dict]:
     return sw.Experiment.model_validate(data), raw
 
 
-SIZES = {"sobol": 8, "morris": 4, "fast": 65, "latin": 10, "grid": 3}
+SIZES = {
+    "sobol": 8,
+    "morris": 4,
+    "fast": 65,
+    "delta": 40,
+    "pawn": 40,
+    "rbd_fast": 50,
+    "hdmr": 300,
+    "latin": 10,
+    "grid": 3,
+}
 
 
 def test_the_schema_accepts_exactly_the_methods_of_the_table():
@@ -324,6 +387,11 @@ def test_a_samples_rule_of_the_table_reaches_the_schema():
     with pytest.raises(ValueError, match="more than 64 samples"):
         sw.Experiment.model_validate(data | {"method": "fast", "samples": 64})
     sw.Experiment.model_validate(data | {"method": "fast", "samples": 65})
+    with pytest.raises(ValueError, match="HDMR needs at least 300 samples"):
+        sw.Experiment.model_validate(data | {"method": "hdmr", "samples": 299})
+    with pytest.raises(ValueError, match="RBD-FAST needs at least 42 samples"):
+        sw.Experiment.model_validate(data | {"method": "rbd_fast", "samples": 41})
+    sw.Experiment.model_validate(data | {"method": "rbd_fast", "samples": 42})
     with pytest.raises(ValueError, match="values lists are for method grid; method latin needs bounds"):
         sw.Experiment.model_validate(
             data

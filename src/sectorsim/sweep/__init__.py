@@ -2,8 +2,8 @@
 
 An experiment file (``experiments/*.yaml``) names a scenario, the parameters to vary (dotted key paths
 into the scenario, with bounds or values and a distribution), a method (Sobol with Saltelli/Sobol
-sampling, Morris, eFAST, Latin hypercube, full grid), the sample size, replications, arms and outputs:
-per-run metrics and paired differences between two arms.
+sampling, Morris, eFAST, delta, PAWN, RBD-FAST, HDMR, Latin hypercube, full grid), the sample size,
+replications, arms and outputs: per-run metrics and paired differences between two arms.
 
 Every (sample, arm, replication) is one pure run. Replication r uses the same seed in every arm and
 every sample (common random numbers), so arm differences are paired and samples differ only by their
