@@ -245,7 +245,7 @@ def test_discover_refuses_a_folder_that_is_not_a_sweep(tmp_path):
 def test_discover_on_a_small_real_sweep_of_the_default_scenario(tmp_path):
     """The whole path a researcher takes: sweep the default scenario, then ask where the partnership wins."""
     out = tmp_path / "sweep"
-    res = run_cli("sweep", str(DATA / "discover_experiment.yaml"), "--out", str(out), "--jobs", "2")
+    res = run_cli("sweep", "experiments/discovery_smoke.yaml", "--out", str(out), "--jobs", "2")
     assert res.returncode == 0, res.stderr
     runs = sw.read_runs(out)
     gain = (
