@@ -195,7 +195,11 @@ def fake_sweep(tmp_path_factory):
     exp = sw.Experiment.model_validate(exp.model_dump(mode="json") | {"method": "latin", "samples": 60})
     out = tmp_path_factory.mktemp("sweep")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(execute, "run_task", _fake_run)
+        mp.setattr(
+            execute,
+            "run_group",
+            lambda raw, runs, metrics: [(r[0], _fake_run(raw, *r[1:], metrics)) for r in runs],
+        )
         sw.run_sweep(exp, raw, out, jobs=1)
     return out
 

@@ -41,6 +41,22 @@ def test_sweep_has_the_promised_shape(reference):
     assert reference.groupby("replication")["seed"].nunique().eq(1).all()
 
 
+def test_runs_sharing_a_burn_in_equal_runs_from_the_start(reference):
+    """The sweep forks each group's runs from one burn-in; every row equals an unforked run's."""
+    exp, raw = sw.load_experiment(TINY)
+    X = sw.sample(exp)
+    assert exp.parameters[0].path.startswith("arms.") and not exp.parameters[1].path.startswith("arms.")
+    # Saltelli's design repeats the market parameter's values: samples differ only in the policy setting
+    assert len(set(X[:, 1])) < len(X)
+    rows = []
+    for _, run in reference.iterrows():
+        params = {p.path: p.cast(X[run["sample"], j]) for j, p in enumerate(exp.parameters)}
+        ids = {k: run[k] for k in ("sample", "arm", "replication", "seed")}
+        rows.append(sw.run_task(raw, params, run["arm"], int(run["seed"]), ids, exp.recorded_metrics))
+    unforked = pd.DataFrame(rows)[reference.columns].astype(reference.dtypes.to_dict())
+    pd.testing.assert_frame_equal(unforked, reference, check_exact=True)
+
+
 def test_process_pool_and_dask_give_identical_results(reference, tmp_path):
     exp, raw = sw.load_experiment(TINY)
     sw.run_sweep(exp, raw, tmp_path / "pool", jobs=2)
@@ -91,14 +107,18 @@ def test_a_changed_experiment_is_refused(reference, tmp_path):
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     import sectorsim.runner as runner
 
-    real = runner.run_one
+    real = runner.run_arms
 
-    def flaky(scenario, arm, seed, replication=0):
-        if arm == "sector_partnership" and scenario.labor_market.offer_acceptance > 0.9:
-            raise RuntimeError("boom")
-        return real(scenario, arm, seed, replication)
+    def flaky(runs, seed, replication=0):
+        results = real(runs, seed, replication)
+        return [
+            RuntimeError("boom")
+            if arm == "sector_partnership" and scenario.labor_market.offer_acceptance > 0.9
+            else res
+            for (scenario, arm), res in zip(runs, results, strict=True)
+        ]
 
-    monkeypatch.setattr(runner, "run_one", flaky)
+    monkeypatch.setattr(runner, "run_arms", flaky)
     exp, raw = sw.load_experiment(TINY)
     sw.run_sweep(exp, raw, tmp_path / "f", jobs=1)
     runs = sw.read_runs(tmp_path / "f")
@@ -289,6 +309,11 @@ def _fake_run(raw, params, arm, seed, ids, metrics):
     return {**ids, **{m: y + 0.01 * (seed % 7) for m in metrics}, "error": ""}
 
 
+def _fake_group(raw, runs, metrics):
+    """Stands in for a group of model runs sharing a burn-in: each run by :func:`_fake_run`."""
+    return [(name, _fake_run(raw, params, arm, seed, ids, metrics)) for name, params, arm, seed, ids in runs]
+
+
 def _tiny_with(method: str, samples: int) -> tuple[sw.Experiment, dict]:
     exp, raw = sw.load_experiment(TINY)
     data = exp.model_dump(mode="json") | {
@@ -326,7 +351,7 @@ def test_every_method_of_the_table_runs_a_tiny_sweep_end_to_end(method, tmp_path
     import sectorsim.sweep.execute as execute
     from sectorsim.report import write_sensitivity_report
 
-    monkeypatch.setattr(execute, "run_task", _fake_run)
+    monkeypatch.setattr(execute, "run_group", _fake_group)
     exp, raw = _tiny_with(method, SIZES[method])
     out = sw.run_sweep(exp, raw, tmp_path / method, jobs=1)
     indices, noise = sw.analyze(out)
@@ -357,7 +382,7 @@ def test_the_table_alone_drives_sampling_and_analysis(tmp_path, monkeypatch):
 
     import sectorsim.sweep.execute as execute
 
-    monkeypatch.setattr(execute, "run_task", _fake_run)
+    monkeypatch.setattr(execute, "run_group", _fake_group)
     calls = []
 
     def sampler(problem, options):

@@ -69,6 +69,57 @@ def run_task(
     return row
 
 
+#: Most runs one task runs from one shared burn-in (a bigger group is split; each part runs it again).
+GROUP_RUNS = 32
+
+#: One run of a group: its part name, its sample's parameter values, arm, seed and identifying columns.
+Run = tuple[str, dict[str, Any], str, int, dict[str, Any]]
+
+
+def acts_after_burn_in(path: str) -> bool:
+    """Whether a parameter acts only after burn-in: an arm's policy setting (``arms.<arm>....``).
+
+    A policy acts from its start month, at or after the end of burn-in, so runs that differ only in
+    such parameters share their burn-in bit for bit (:meth:`sectorsim.model.SectorModel.fork`).
+    """
+    return path.startswith("arms.")
+
+
+def run_group(raw: dict[str, Any], runs: list[Run], metrics: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """Runs that share their burn-in (one seed; equal values of every parameter acting before it).
+
+    The region is built and the burn-in run once; every run is forked from the end of burn-in
+    (:func:`sectorsim.runner.run_arms`), so each row equals :func:`run_task`'s for the same run. A
+    run that raises is recorded with its error; if the shared burn-in raises, every run records it.
+    """
+    from sectorsim.assessment import resolve_targets
+    from sectorsim.runner import run_arms
+
+    rows = [dict(ids) for *_, ids in runs]  # loop: runs
+    try:
+        scenarios: dict[int, Any] = {}
+        for _, params, _, _, ids in runs:  # loop: the group's runs (its samples' scenarios, each once)
+            if ids["sample"] not in scenarios:
+                data = copy.deepcopy(raw)
+                for k, v in params.items():  # loop: the sample's parameter values
+                    set_path(data, k, v)
+                scenarios[ids["sample"]] = resolve_targets(validate(data, "sweep"))[0]
+        jobs = [(scenarios[ids["sample"]], arm) for _, _, arm, _, ids in runs]  # loop: runs
+        results: list[Any] = run_arms(jobs, runs[0][3], runs[0][4]["replication"])
+    except Exception as exc:  # noqa: BLE001 - the shared burn-in failed: every run records it
+        results = [exc] * len(runs)
+    out = []
+    for (name, *_), row, res in zip(runs, rows, results, strict=True):  # loop: the group's runs
+        if isinstance(res, Exception):
+            row.update({m: float("nan") for m in metrics})
+            row["error"] = f"{type(res).__name__}: {res}"[:500]
+        else:
+            row.update({m: float(res.summary[m]) for m in metrics})
+            row["error"] = ""
+        out.append((name, row))
+    return out
+
+
 def part_name(sample_i: int, arm_i: int, rep: int) -> str:
     """File name of one run's Parquet part."""
     return f"part-s{sample_i:07d}-a{arm_i:02d}-r{rep:04d}.parquet"
@@ -142,30 +193,40 @@ def run_sweep(
     tmp.write_text(json.dumps(meta, indent=1))
     os.replace(tmp, meta_path)
     done = {p.name for p in runs_dir.glob("part-*.parquet")}
-    tasks = []
+    # runs that share a seed and every parameter acting before the end of burn-in share their
+    # burn-in: one task each (the arms of a sample, and samples differing only in policy settings)
+    before = [j for j, p in enumerate(exp.parameters) if not acts_after_burn_in(p.path)]  # loop: parameters
+    groups: dict[tuple[Any, ...], list[Run]] = {}
     for i in range(X.shape[0]):  # loop: samples (building the task list)
         params = {p.path: p.cast(X[i, j]) for j, p in enumerate(exp.parameters)}
-        for a_i, arm in enumerate(arms):  # loop: arms
-            for r in range(exp.replications):  # loop: replications
+        shared = tuple(float(X[i, j]) for j in before)  # loop: parameters acting during burn-in
+        for r in range(exp.replications):  # loop: replications
+            seed = replication_seed(base.seed, r)
+            for a_i, arm in enumerate(arms):  # loop: arms
                 name = part_name(i, a_i, r)
                 if name in done:
                     continue
-                seed = replication_seed(base.seed, r)
                 ids = {"sample": i, "arm": arm, "replication": r, "seed": seed}
-                tasks.append((name, (raw, params, arm, seed, ids, metrics)))
+                groups.setdefault((r, shared), []).append((name, params, arm, seed, ids))
+    # at most GROUP_RUNS runs a task, so a sweep of policy settings alone still spreads over workers
+    chunks = [
+        runs[k : k + GROUP_RUNS] for runs in groups.values() for k in range(0, len(runs), GROUP_RUNS)
+    ]  # loop: groups
+    tasks = [(runs[0][0], (raw, runs, metrics)) for runs in chunks]  # loop: tasks
     total = X.shape[0] * len(arms) * exp.replications
-    finished = total - len(tasks)
+    finished = total - sum(len(runs) for runs in groups.values())  # loop: groups
     if progress:
         progress(finished, total)
 
-    def on_done(name: str, row: dict[str, Any]) -> None:
+    def on_done(_key: str, rows: list[tuple[str, dict[str, Any]]]) -> None:
         nonlocal finished
-        _write_row(runs_dir, name, row, metrics)
-        finished += 1
-        if progress:
-            progress(finished, total)
+        for name, row in rows:  # loop: the group's runs
+            _write_row(runs_dir, name, row, metrics)
+            finished += 1
+            if progress:
+                progress(finished, total)
 
-    run_tasks(run_task, tasks, on_done, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
+    run_tasks(run_group, tasks, on_done, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
     return out
 
 
