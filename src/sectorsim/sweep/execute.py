@@ -1,12 +1,17 @@
 """Running a sweep: one pure run per (sample, arm, replication), each streamed to its own Parquet part.
 
 Replication r uses the same seed in every arm and every sample (common random numbers), so arm
-differences are paired and samples differ only by their parameters. Each finished run is written at
-once as ``DIR/runs/part-s<sample>-a<arm>-r<replication>.parquet`` (atomically: a hidden temporary
-file renamed into place). Run again with the same DIR, finished runs are skipped; a changed
-experiment (its fingerprint: experiment, scenario, sectorsim version) is refused. A run that raises
-is recorded with its error and the sweep goes on. Where the runs happen (here, local processes,
-Dask) is :func:`sectorsim.pool.run_tasks`'s business and changes nothing but the wall time.
+differences are paired and samples differ only by their parameters. Runs that share a seed and the value
+of every parameter acting before the end of burn-in (every parameter but the arms' policy settings,
+``arms.<arm>....``) are the same market, bit for bit, until then: they are one task, which builds the
+region and runs the burn-in once and forks each run from its end (:func:`run_group`; at most
+:data:`GROUP_RUNS` runs a task). The arms of a sample always share it; so do samples that differ only in
+policy settings (Saltelli's design has many). Each result equals a run from the start. Each finished run
+is written at once as ``DIR/runs/part-s<sample>-a<arm>-r<replication>.parquet`` (atomically: a hidden
+temporary file renamed into place). Run again with the same DIR, finished runs are skipped; a changed
+experiment (its fingerprint: experiment, scenario, sectorsim version) is refused. A run that raises is
+recorded with its error and the sweep goes on. Where the runs happen (here, local processes, Dask) is
+:func:`sectorsim.pool.run_tasks`'s business and changes nothing but the wall time.
 
 Reads: the experiment and its scenario. Writes: ``DIR/experiment.json`` and ``DIR/runs/``.
 """
