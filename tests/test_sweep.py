@@ -57,6 +57,31 @@ def test_runs_sharing_a_burn_in_equal_runs_from_the_start(reference):
     pd.testing.assert_frame_equal(unforked, reference, check_exact=True)
 
 
+def test_a_sample_that_fails_in_a_group_fails_alone():
+    """One sample of a shared burn-in with an invalid policy setting: its runs record the error, the rest run."""
+    import sectorsim.sweep.execute as execute
+
+    exp, raw = sw.load_experiment(TINY)
+    metrics = exp.recorded_metrics
+    budget, offer = (p.path for p in exp.parameters)
+    runs = [
+        (
+            f"part-{s}-{arm}",
+            {budget: b, offer: 0.7},
+            arm,
+            99,
+            {"sample": s, "arm": arm, "replication": 0, "seed": 99},
+        )
+        for s, b in ((0, 100000.0), (1, -5.0))
+        for arm in exp.arms
+    ]
+    rows = dict(execute.run_group(raw, runs, metrics))
+    assert [rows[r[0]]["error"] != "" for r in runs] == [False, False, True, True]
+    assert "budget" in rows["part-1-sector_partnership"]["error"]
+    for name, params, arm, seed, ids in runs[:2]:
+        assert rows[name] == sw.run_task(raw, params, arm, seed, ids, metrics)
+
+
 def test_process_pool_and_dask_give_identical_results(reference, tmp_path):
     exp, raw = sw.load_experiment(TINY)
     sw.run_sweep(exp, raw, tmp_path / "pool", jobs=2)

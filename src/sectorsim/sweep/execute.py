@@ -101,18 +101,28 @@ def run_group(raw: dict[str, Any], runs: list[Run], metrics: list[str]) -> list[
     from sectorsim.runner import run_arms
 
     rows = [dict(ids) for *_, ids in runs]  # loop: runs
-    try:
-        scenarios: dict[int, Any] = {}
-        for _, params, _, _, ids in runs:  # loop: the group's runs (its samples' scenarios, each once)
-            if ids["sample"] not in scenarios:
-                data = copy.deepcopy(raw)
-                for k, v in params.items():  # loop: the sample's parameter values
-                    set_path(data, k, v)
-                scenarios[ids["sample"]] = resolve_targets(validate(data, "sweep"))[0]
-        jobs = [(scenarios[ids["sample"]], arm) for _, _, arm, _, ids in runs]  # loop: runs
-        results: list[Any] = run_arms(jobs, runs[0][3], runs[0][4]["replication"])
-    except Exception as exc:  # noqa: BLE001 - the shared burn-in failed: every run records it
-        results = [exc] * len(runs)
+    scenarios: dict[int, Any] = {}
+    for _, params, _, _, ids in runs:  # loop: the group's runs (its samples' scenarios, each once)
+        if ids["sample"] in scenarios:
+            continue
+        try:
+            data = copy.deepcopy(raw)
+            for k, v in params.items():  # loop: the sample's parameter values
+                set_path(data, k, v)
+            scenarios[ids["sample"]] = resolve_targets(validate(data, "sweep"))[0]
+        except Exception as exc:  # noqa: BLE001 - this sample's runs record it; the others go on
+            scenarios[ids["sample"]] = exc
+    results: list[Any] = [scenarios[ids["sample"]] for *_, ids in runs]  # loop: runs
+    todo = [i for i, res in enumerate(results) if not isinstance(res, Exception)]  # loop: runs
+    if todo:
+        try:
+            jobs = [(results[i], runs[i][2]) for i in todo]  # loop: runs with a valid scenario
+            done = run_arms(jobs, runs[0][3], runs[0][4]["replication"])
+            for i, res in zip(todo, done, strict=True):  # loop: runs with a valid scenario
+                results[i] = res
+        except Exception as exc:  # noqa: BLE001 - the shared burn-in failed: every run records it
+            for i in todo:  # loop: runs with a valid scenario
+                results[i] = exc
     out = []
     for (name, *_), row, res in zip(runs, rows, results, strict=True):  # loop: the group's runs
         if isinstance(res, Exception):
