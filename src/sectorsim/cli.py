@@ -515,7 +515,7 @@ def discover(
         str,
         typer.Option(
             help="Condition on the sweep's outputs marking the cases of interest, e.g. "
-            "'earnings_mean[sector_partnership - single_employer] >= 25' (outputs as in indices.csv; "
+            "'earnings_mean\\[sector_partnership - single_employer] >= 25' (outputs as in indices.csv; "
             "numbers, + - * /, < <= > >= == !=, and or not, parentheses).",
             show_default=False,
         ),
