@@ -514,6 +514,85 @@ def analyze(
     err_console.print(f"wrote {folder}/indices.csv, noise.csv, report.html")
 
 
+# ---- scenario discovery (sectorsim discover) ------------------------------------------------------
+
+
+@app.command()
+def discover(
+    folder: Annotated[Path, typer.Argument(help="A finished sweep's output folder.", show_default=False)],
+    where: Annotated[
+        str,
+        typer.Option(
+            help="Condition on the sweep's outputs marking the cases of interest, e.g. "
+            "'earnings_mean\\[sector_partnership - single_employer] >= 25' (outputs as in indices.csv; "
+            "numbers, + - * /, < <= > >= == !=, and or not, parentheses).",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: FOLDER/discovery).", show_default=False)
+    ] = None,
+    boxes: Annotated[int, typer.Option(min=1, max=10, help="Most PRIM boxes to find.")] = 1,
+    min_density: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="The chosen box: the highest coverage whose density reaches this."
+        ),
+    ] = 0.8,
+    mass_min: Annotated[
+        float, typer.Option(min=0.001, max=0.5, help="Smallest share of the samples a box or leaf holds.")
+    ] = 0.05,
+    cart_depth: Annotated[int, typer.Option(min=1, max=8, help="Depth of the CART tree.")] = 3,
+) -> None:
+    """Scenario discovery: under which parameter values does a condition on a sweep's outputs hold?
+
+    PRIM boxes (peeling trajectory, limits with quasi-p-values, coverage and density) and a CART tree.
+    Writes discovery.md, report.html, PNG plots and CSV tables into --out.
+    """
+    from sectorsim.report.discovery import write_discovery_report
+    from sectorsim.sweep.discovery import discover as run_discovery
+
+    check_sweep_folder(folder)
+    out_dir = out or folder / "discovery"
+    check_folder(out_dir)
+    found = run_discovery(
+        folder, where, boxes=boxes, min_density=min_density, mass_min=mass_min, cart_depth=cart_depth
+    )
+    with staged_output(out_dir) as tmp:
+        written = write_discovery_report(tmp, found, title=f"Scenario discovery: {folder.name}")
+    n = len(found.cases)
+    out_console.print(
+        f"{escape(found.condition)}: holds for {found.n_of_interest} of {n} samples"
+        + (f" ({found.dropped} left out: failed runs)" if found.dropped else "")
+    )
+    for k, box in enumerate(found.boxes):  # loop: boxes
+        s = box.stats
+        table = Table(
+            title=f"PRIM box {k + 1}: coverage {s['coverage']:.2f}, density {s['density']:.2f}, "
+            f"mass {s['mass']:.2f} (step {box.chosen} of {len(box.trajectory) - 1})"
+        )
+        for c in ("parameter", "low", "high", "sampled range", "quasi-p"):  # loop: columns
+            table.add_column(c, justify="left" if c == "parameter" else "right")
+        for r in box.limits.itertuples():  # loop: restricted parameters
+            table.add_row(
+                escape(str(r.parameter)),
+                f"{r.low:.4g}",
+                f"{r.high:.4g}",
+                f"{r.range_low:.4g} to {r.range_high:.4g}",
+                f"{r.qp:.2g}",
+            )
+        if box.limits.empty:
+            table.add_row("(no parameter restricted)", "", "", "", "")
+        out_console.print(table)
+    cart = Table(title="CART leaves classified as the condition holding")
+    for c in ("rule", "samples", "density", "coverage"):  # loop: columns
+        cart.add_column(c, justify="left" if c == "rule" else "right")
+    for leaf in found.leaves[found.leaves["predicts"]].itertuples():  # loop: tree leaves
+        cart.add_row(escape(str(leaf.rule)), str(leaf.samples), f"{leaf.density:.2f}", f"{leaf.coverage:.2f}")
+    out_console.print(cart)
+    err_console.print(f"wrote {out_dir}/: {', '.join(written)}")
+
+
 @app.command("app")
 def workshop_app(
     scenario: Annotated[

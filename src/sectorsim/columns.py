@@ -126,6 +126,16 @@ class Table:
         for name, array in self._storage.items():  # loop: declared columns (a few dozen)
             setattr(self, name, array[:n])
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a copied or unpickled table with its column attributes views of its storage again.
+
+        ``copy.deepcopy`` and pickle copy a view as a separate array; without this, writes through a
+        column attribute would no longer reach the storage that :meth:`grow` and :meth:`storage` use.
+        """
+        self.__dict__.update(state)
+        for name, array in self._storage.items():  # loop: declared columns (a few dozen)
+            setattr(self, name, array[: self.n])
+
     def column(self, name: str) -> NDArray[Any]:
         """The array of column ``name`` (the same object as the attribute)."""
         array: NDArray[Any] = getattr(self, name)

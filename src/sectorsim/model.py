@@ -26,6 +26,7 @@ policy type's module): see :mod:`sectorsim.columns`.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -272,3 +273,34 @@ class SectorModel(mesa.Model):
         """Run burn-in plus the policy horizon, or ``months`` months."""
         for _ in range(self.config.total_months if months is None else months):
             self.step()
+
+    def fork(self, scenario: Scenario | None = None, arm: str | None = None) -> SectorModel:
+        """A copy of this model that goes on under another arm (of ``scenario``, default this one's).
+
+        Arms share their random numbers and no policy acts before its start month, which is at or
+        after the end of burn-in, so every arm of a scenario is, bit for bit, the same market until
+        then: a run forked at the end of burn-in gives exactly the results of a run of that arm from
+        the start. ``scenario`` may differ from this model's only in its arms (the policies' settings).
+
+        Raises:
+            ValueError: a policy has already acted, the model hosts a study, it is past burn-in, or
+                ``scenario`` differs outside its arms.
+        """
+        sc = scenario or self.config
+        if self.month > self.config.burn_in or any(p.started for p in self.policies):  # loop: policies
+            raise ValueError(
+                f"cannot fork at month {self.month}: a policy may have acted (burn-in {sc.burn_in})"
+            )
+        if self.study is not None:
+            raise ValueError("cannot fork a model that hosts a randomized evaluation")
+        if sc is not self.config and sc.model_dump(exclude={"arms"}) != self.config.model_dump(
+            exclude={"arms"}
+        ):
+            raise ValueError("cannot fork into a scenario that differs outside its arms")
+        twin = copy.deepcopy(self)
+        twin.config = sc
+        twin.arm = sc.arm(arm or sc.reference_arm)
+        twin.policies = build_policies(twin.arm.policies, twin)
+        # the monthly series' reporters are closures over their own snapshot cache: give the twin its own
+        twin.datacollector.model_reporters = outcomes.monthly_reporters(twin)
+        return twin

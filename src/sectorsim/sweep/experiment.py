@@ -105,7 +105,9 @@ class Experiment(_Block):
     samples: int = Field(
         ge=1, le=1_000_000, description="Base sample size N (grid: levels per bounded parameter)."
     )
-    second_order: bool = Field(False, description="Sobol: also second-order indices.")
+    second_order: bool = Field(
+        False, description="Sobol: also second-order indices; HDMR: also second-order terms."
+    )
     morris_levels: int = Field(4, ge=2, le=20)
     replications: int = Field(2, ge=1, le=1000)
     seed: int = Field(12345, ge=0, le=2**32 - 1, description="Seed of the parameter sampling.")
