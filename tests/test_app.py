@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import shutil
@@ -245,3 +246,40 @@ def test_app_labels_fit_their_cards_and_the_new_views_render(app_url):
         assert page.evaluate(OVERFLOW_JS) == [], "a label spills out of its card in presenter mode"
         page.screenshot(path=str(SCREENSHOTS / "workshop_presenter.png"), full_page=True)
         browser.close()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_stopping_the_app_command_stops_its_server(sig):
+    """SIGTERM or SIGINT to the command's pid (not its group), or kill -9: no server is left listening."""
+    import psutil
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sectorsim", "app", "--port", str(port), "--host", "127.0.0.1"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 90
+        while not _listening(port):  # loop: wait for the server (test helper)
+            assert time.time() < deadline, "the app did not start within 90 s"
+            assert proc.poll() is None, "the app command exited"
+            time.sleep(0.3)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert children, "the server runs in a child process"
+        os.kill(proc.pid, sig)
+        proc.wait(timeout=15)
+        _, alive = psutil.wait_procs(children, timeout=15)
+        assert not alive, [p.cmdline() for p in alive]
+        assert not _listening(port), "the port is still open"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)

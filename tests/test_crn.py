@@ -20,6 +20,16 @@ def series(sc, arm, seed=3):
     return m, m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
 
+#: A partnership's practices at their no-policy values.
+NO_PRACTICES = {
+    "onboarding": 0,
+    "supervisor_training": 0,
+    "stable_schedules": 0,
+    "career_ladder_promotion": 1,
+    "career_ladder_quit_relief": 0,
+}
+
+
 def test_a_policy_that_changes_nothing_reproduces_the_baseline_bit_for_bit(small_raw):
     sc = make_scenario(
         small_raw,
@@ -35,6 +45,7 @@ def test_a_policy_that_changes_nothing_reproduces_the_baseline_bit_for_bit(small
                         "budget": 0,
                         "hiring_commitment": 0,
                         "screening_boost": 0,
+                        "practices": NO_PRACTICES,
                     }
                 ],
             },

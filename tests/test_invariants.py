@@ -149,6 +149,10 @@ def check_month(m: SectorModel) -> None:
     # and so does the resident count the demography keeps
     if m.config.demography.open:
         assert m.demography.residents == int((m.workers.resident == 1).sum())
+    # the residents' rows every monthly pass runs over are exactly the residents, ascending
+    assert np.array_equal(m.demography.rows, np.flatnonzero(w.resident == 1))
+    # people gone earn nothing (set when they leave; the passes no longer visit their rows)
+    assert not w.wage[w.resident != 1].any() and not w.earnings[w.resident != 1].any()
     assert (filled <= e.positions).all(), "more workers than positions in some (employer, rung)"
     assert filled.sum() == emp.sum()
     # job holders meet their rung's credential (as their employer recognizes it)

@@ -22,6 +22,7 @@ import numba
 import numpy as np
 import pytest
 
+from sectorsim.columns import ELSEWHERE
 from sectorsim.outcomes import TallyEmployers, TallyWorkers, _tally
 from sectorsim.processes.advancement import (
     PromotionLadders,
@@ -40,6 +41,7 @@ from sectorsim.processes.offers import (
     ScreenBases,
     ScreenEmployers,
     ScreenParams,
+    ScreenRungs,
     ScreenWorkers,
     Slots,
     _offer_rounds,
@@ -140,6 +142,11 @@ def _world(seed: int, n: int, variant: str = "mixed") -> SimpleNamespace:
         referral_bonus=g.choice([0.0, 0.5, 1.25], N_E).astype(np.float32),
         engaged=g.random(N_E) < 0.3,
     )
+    # the practice levers, from a generator of their own (the rest of the world stays as it was):
+    # most employers at their no-policy value, a third with a practice
+    gp = np.random.default_rng(seed + 1)
+    e.schedule_stability = np.where(gp.random(N_E) < 0.33, gp.uniform(0, 1, N_E), 0.0).astype(np.float32)
+    e.promotion_multiplier = np.where(gp.random(N_E) < 0.33, gp.uniform(1, 3, N_E), 1.0).astype(np.float32)
     employed = g.random(n) < 0.7 if variant != "unemployed" else np.zeros(n, bool)
     employer = np.where(employed, g.integers(0, N_E, n), -1).astype(np.int32)
     top = n_rungs[e_sector[np.maximum(employer, 0)]]
@@ -184,7 +191,18 @@ def _world(seed: int, n: int, variant: str = "mixed") -> SimpleNamespace:
     w.wants_more_hours = emp & (w.hours < 35) & (g.random(n) < 0.4)
     w.window_months = g.integers(0, 50, n).astype(np.int32)
     w.window_hours = g.uniform(0, 8000, n)
+    # training elsewhere and experience, from a generator of their own (the rest stays as it was):
+    # a third of the trainees train elsewhere; experience by sector
+    gx = np.random.default_rng(seed + 2)
+    w.program[(w.program >= 0) & (gx.random(n) < 0.33)] = ELSEWHERE
+    w.experience = gx.integers(0, 100, (n, N_S)).astype(np.int16)
+    w.promote_at = np.where(gx.random(n) < 0.1, w.employer, -1).astype(np.int32)  # trained incumbents
     return SimpleNamespace(w=w, e=e, ladder_wage=ladder_wage, required=required, n_rungs=n_rungs, rng=g)
+
+
+def _here(w: SimpleNamespace) -> np.ndarray:
+    """The residents' rows, ascending (what the model keeps in ``demography.rows``)."""
+    return np.flatnonzero(w.resident == 1).astype(np.int64)
 
 
 def _copy(ns: SimpleNamespace) -> SimpleNamespace:
@@ -320,7 +338,7 @@ def test_tally_matches_numpy_counts(seed, n, variant):
     w, e = world.w, world.e
     got = _tally(
         TallyWorkers(
-            resident=w.resident,
+            rows=_here(w),
             in_labor_force=w.in_labor_force,
             employer=w.employer,
             program=w.program,
@@ -370,10 +388,21 @@ def test_recognized_matches_numpy_where():
     assert not _same(got, _recognized_np(*args, mutant=True).astype(np.int64))
 
 
-def _candidates_np(w, e_sector, n_rungs, required, min_tenure, rate, base, mutant=False):
-    """Employed, tenured enough, drawn, with a next rung whose requirement the credential meets."""
+def _candidates_np(
+    w, e_sector, n_rungs, required, min_tenure, rate, base, mult, rungs, mutant=False, rule=""
+):
+    """Employed, tenured enough, drawn (rate x the employer's multiplier), with a next rung it qualifies
+    for: its credential, unless the rung only prefers it, and the rung's months in the sector.
+
+    ``rule``: "no_preferred", "no_experience" (as in :func:`_screen_np`) or "no_first" (incumbents an
+    employer trained get no first consideration). A worker whose ``promote_at`` is their employer is
+    considered without the draw and the tenure minimum.
+    """
     tenured = w.tenure > min_tenure if mutant else w.tenure >= min_tenure
-    i = np.flatnonzero((w.employer >= 0) & tenured & (_key_u(w.key, base) < rate))
+    emp = w.employer >= 0
+    r_j = rate * mult[np.where(emp, w.employer, 0)]
+    first = (w.promote_at == w.employer) & (rule != "no_first")
+    i = np.flatnonzero(emp & ((tenured & (_key_u(w.key, base) < r_j)) | first))
     j = w.employer[i]
     s = e_sector[j].astype(np.int64)
     r = w.rung[i].astype(np.int64) + 1
@@ -382,7 +411,9 @@ def _candidates_np(w, e_sector, n_rungs, required, min_tenure, rate, base, mutan
     level = _recognized_np(
         w.credential[i, s], w.firm_sector[i], w.firm_employer[i], w.firm_level[i], s, j, False
     )
-    ok = level >= required[s, r]
+    preferred = rungs.preferred[s, r] & (rule != "no_preferred")
+    experienced = (w.experience[i, s] >= rungs.experience[s, r]) | (rule == "no_experience")
+    ok = ((level >= required[s, r]) | preferred) & experienced
     return i[ok], r[ok]
 
 
@@ -391,8 +422,11 @@ def test_promotion_candidates_match_numpy(seed, n, variant):
     world = _world(seed, n, variant)
     w = world.w
     base = Streams(seed).base("promotion", 9)
+    mult = world.e.promotion_multiplier.astype(np.float64)
+    rungs = _rungs(seed)
     got = _candidates(
         PromotionWorkers(
+            rows=_here(w),
             key=w.key,
             employer=w.employer,
             tenure=w.tenure,
@@ -401,14 +435,29 @@ def test_promotion_candidates_match_numpy(seed, n, variant):
             firm_sector=w.firm_sector,
             firm_employer=w.firm_employer,
             firm_level=w.firm_level,
+            experience=w.experience,
+            promote_at=w.promote_at,
         ),
-        PromotionLadders(employer_sector=world.e.sector, n_rungs=world.n_rungs, required=world.required),
-        PromotionParams(min_tenure=150, rate=0.6, base=base),
+        PromotionLadders(
+            employer_sector=world.e.sector,
+            promotion_multiplier=mult,
+            n_rungs=world.n_rungs,
+            required=world.required,
+            experience=rungs.experience,
+            preferred=rungs.preferred,
+        ),
+        PromotionParams(min_tenure=150, rate=0.3, base=base),
     )
-    args = (w, world.e.sector, world.n_rungs, world.required, 150, 0.6, base)
-    assert _same(got, _candidates_np(*args))
+    args = (w, world.e.sector, world.n_rungs, world.required, 150, 0.3, base)
+    assert _same(got, _candidates_np(*args, mult, rungs))
     if seed == BIG:
-        assert got[0].size > 0 and not _same(got, _candidates_np(*args, mutant=True))
+        assert got[0].size > 0 and not _same(got, _candidates_np(*args, mult, rungs, mutant=True))
+        # the career-ladder lever counts: without it the reference promotes fewer
+        assert not _same(got, _candidates_np(*args, np.ones_like(mult), rungs))
+        # and so do preferred credentials and experience requirements
+        assert not _same(got, _candidates_np(*args, mult, rungs, rule="no_preferred"))
+        assert not _same(got, _candidates_np(*args, mult, rungs, rule="no_experience"))
+        assert not _same(got, _candidates_np(*args, mult, rungs, rule="no_first"))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -439,8 +488,11 @@ def test_wage_at_matches_numpy():
     assert not _same(got, _wage_at_np(base, premium, skill, 0.12, mutant=True))
 
 
-def _month_np(w, e, ladder_wage, params, mutant=False):
-    """New (wage, earnings, tenure, unemployed_months, window sums) of the residents; others zeroed."""
+def _month_np(w, e, ladder_wage, params, mutant=False, stability=None, elsewhere_stipend=False):
+    """New (wage, earnings, tenure, unemployed_months, window sums) of the residents; others untouched.
+
+    (The model zeroes the wage and earnings of people who leave when they leave, so the pass need not.)
+    """
     here = w.resident == 1
     emp = here & (w.employer >= 0)
     jobless = here & (w.employer < 0)
@@ -449,15 +501,18 @@ def _month_np(w, e, ladder_wage, params, mutant=False):
     pay = _wage_at_np(
         ladder_wage[e.sector[j], np.where(emp, w.rung, 0)], e.premium[j], w.skill, params.skill_return
     )
-    wage = np.where(emp, pay, 0.0).astype(np.float32)
+    wage = np.where(emp, pay, np.where(here, 0.0, w.wage)).astype(np.float32)
     share = w.hours.astype(np.float64) / 40.0
-    spread = params.volatility * np.sqrt(3.0)
+    stability = e.schedule_stability if stability is None else stability
+    spread = params.volatility * np.sqrt(3.0) * (1.0 - stability[j].astype(np.float64))
     vary = 1.0 + spread * (2.0 * _key_u(w.key, params.hours_base) - 1.0)
     share = np.where(w.unstable, share * vary, share)
     keep = 1.0 if mutant else np.where(training, params.trainee_hours, 1.0)  # mutant: trainees keep all
+    paid = training if elsewhere_stipend else training & (w.program != ELSEWHERE)  # programs pay stipends
     earnings = np.where(
-        emp, wage.astype(np.float64) * share * keep, np.where(jobless & training, params.stipend, 0.0)
+        emp, wage.astype(np.float64) * share * keep, np.where(jobless & paid, params.stipend, 0.0)
     ).astype(np.float32)
+    earnings = np.where(here, earnings, w.earnings)
     sums = (w.window_earnings, w.window_employed, w.window_months, w.window_hours)
     if params.accumulate:
         sums = (
@@ -484,8 +539,8 @@ def test_pay_month_matches_numpy(seed, n, variant, accumulate):
     )
     _month(
         PayWorkers(
+            rows=_here(w),
             key=w.key,
-            resident=w.resident,
             employer=w.employer,
             rung=w.rung,
             skill=w.skill,
@@ -501,7 +556,9 @@ def test_pay_month_matches_numpy(seed, n, variant, accumulate):
             window_months=w.window_months,
             window_hours=w.window_hours,
         ),
-        PayEmployers(sector=world.e.sector, premium=world.e.premium),
+        PayEmployers(
+            sector=world.e.sector, premium=world.e.premium, schedule_stability=world.e.schedule_stability
+        ),
         world.ladder_wage,
         params,
     )
@@ -519,13 +576,17 @@ def test_pay_month_matches_numpy(seed, n, variant, accumulate):
     assert _same(got, _month_np(*args))
     if seed == BIG:
         assert not _same(got, _month_np(*args, mutant=True))
+        # training elsewhere pays no stipend
+        assert not _same(got, _month_np(*args, elsewhere_stipend=True))
+        # stable scheduling counts: without it the unstable jobs' earnings vary more
+        assert not _same(got, _month_np(*args, stability=np.zeros(N_E, np.float32)))
 
 
 # ---------------------------------------------------------------------------------------------------
 # search: _search, _profile_keys, _cumulative_weights, _draw_applications
 
 
-def _search_np(w, group_network, p, mutant=False):
+def _search_np(w, group_network, p, mutant=False, retention=None):
     """Searchers: residents not in training; the unemployed, the inactive (through contacts), and the
     employed drawn to search on the job (more often if they want more hours); counts rounded."""
     free = (w.program < 0) & (w.resident == 1)
@@ -533,6 +594,8 @@ def _search_np(w, group_network, p, mutant=False):
     unemployed = ~employed & w.in_labor_force
     inactive = ~employed & ~w.in_labor_force
     on_the_job = np.where(w.wants_more_hours, p.involuntary, p.on_the_job)
+    retention = p.retention if retention is None else retention
+    on_the_job = on_the_job * retention[np.where(employed, w.employer, 0)]
     searching = free & (~employed | (_key_u(w.key, p.search_base) < on_the_job))
     base = np.where(employed, p.apps_employed, np.where(unemployed, p.apps_unemployed, p.apps_inactive))
     if mutant:  # mutant: the inactive apply like the unemployed
@@ -547,6 +610,8 @@ def _search_np(w, group_network, p, mutant=False):
 def test_search_pass_matches_numpy(seed, n, variant):
     w = _world(seed, n, variant).w
     network = np.array([1.0, 0.55, 1.3])
+    g = np.random.default_rng(seed + 2)
+    retention = np.where(g.random(N_E) < 0.5, g.uniform(0.2, 1.0, N_E), 1.0)
     s = Streams(seed)
     bases = (s.base("search.on_the_job", 2), s.base("search.applications", 2))
     params = SearchParams(
@@ -557,11 +622,12 @@ def test_search_pass_matches_numpy(seed, n, variant):
         apps_inactive=0.4,
         search_base=bases[0],
         count_base=bases[1],
+        retention=retention,
     )
     got = _search(
         SearchWorkers(
+            rows=_here(w),
             key=w.key,
-            resident=w.resident,
             in_labor_force=w.in_labor_force,
             program=w.program,
             employer=w.employer,
@@ -575,6 +641,8 @@ def test_search_pass_matches_numpy(seed, n, variant):
     assert _same(got, _search_np(*args))
     if seed == BIG:
         assert not _same(got, _search_np(*args, mutant=True))
+        # the employers' retention counts: without it more of their workers search
+        assert not _same(got, _search_np(*args, retention=np.ones(N_E)))
 
 
 def _profile_keys_np(rows, w, threshold, base, mutant=False):
@@ -750,8 +818,22 @@ def test_slots_match_numpy_repeat(seed, vacancies):
 # offers: _screen and _offer_rounds
 
 
-def _screen_np(apps, slots, w, e, ladder_wage, ladder_required, group_bias, bases, params, mutant=False):
-    """Applications the employer recognizes, that pay an on-the-job searcher enough; their scores."""
+def _rungs(seed: int) -> ScreenRungs:
+    """Experience requirements and preferred credentials on some rungs (a generator of their own)."""
+    rx = np.random.default_rng(seed + 3)
+    experience = np.where(rx.random((N_S, N_R)) < 0.4, rx.integers(1, 30, (N_S, N_R)), 0).astype(np.int16)
+    return ScreenRungs(experience=experience, preferred=rx.random((N_S, N_R)) < 0.3)
+
+
+def _screen_np(
+    apps, slots, w, e, ladder_wage, ladder_required, rungs, group_bias, bases, params, mutant=False, rule=""
+):
+    """Applications the employer recognizes, from applicants with the rung's experience, that pay an
+    on-the-job searcher enough; their scores. A preferred credential is no gate, only a score.
+
+    ``rule``: "no_preferred" (every credential a gate) or "no_experience" (experience ignored), to
+    show the reference would catch either rule missing.
+    """
     r, j, rung = apps.worker, slots.employer[apps.slot], slots.rung[apps.slot]
     sector = e.sector[j].astype(np.int64)
     current = w.employer[r]
@@ -762,7 +844,9 @@ def _screen_np(apps, slots, w, e, ladder_wage, ladder_required, group_bias, base
     required = ladder_required[sector, rung]
     pay = _wage_at_np(ladder_wage[sector, rung], e.premium[j], w.skill[r], params.skill_return)
     enough = (current < 0) | (pay > (w.wage[r] * params.wage_gain).astype(np.float64))
-    keep = np.flatnonzero((current != j) & (level >= required) & enough)
+    preferred = rungs.preferred[sector, rung] & (rule != "no_preferred")
+    experienced = (w.experience[r, sector] >= rungs.experience[sector, rung]) | (rule == "no_experience")
+    keep = np.flatnonzero((current != j) & ((level >= required) | preferred) & experienced & enough)
     referred = (w.pipeline[r] >= 0) & (w.pipeline[r] == e.commitment[j])
     referral = np.where(referred, e.referral_bonus[j], np.float32(0.0))
     waiting = np.where(current < 0, np.minimum(w.unemployed_months[r], 24).astype(np.float64), 0.0)
@@ -811,6 +895,7 @@ def test_screen_matches_numpy(seed, n, variant):
         score_duration=0.3,
     )
     bias = np.array([0.0, 0.25, 0.1])
+    rungs = _rungs(seed)
     got = _screen(
         apps,
         slots,
@@ -827,6 +912,7 @@ def test_screen_matches_numpy(seed, n, variant):
             pipeline=w.pipeline,
             unemployed_months=w.unemployed_months,
             hiring_credit=w.hiring_credit,
+            experience=w.experience,
         ),
         ScreenEmployers(
             key=e.key,
@@ -837,15 +923,18 @@ def test_screen_matches_numpy(seed, n, variant):
         ),
         world.ladder_wage,
         world.required,
+        rungs,
         bias,
         bases,
         params,
     )
-    args = (apps, slots, w, e, world.ladder_wage, world.required, bias, bases, params)
+    args = (apps, slots, w, e, world.ladder_wage, world.required, rungs, bias, bases, params)
     assert _same(got, _screen_np(*args))
     if seed == BIG:
         assert own.size > 0 and 0 < got[0].size < apps.worker.size
         assert not _same(got, _screen_np(*args, mutant=True))
+        assert not _same(got, _screen_np(*args, rule="no_preferred"))
+        assert not _same(got, _screen_np(*args, rule="no_experience"))
 
 
 def _rounds_np(app_w, app_s, score, offered, accept_u, n_workers, n_slots, rounds, acceptance, mutant=False):
@@ -918,12 +1007,12 @@ def test_offer_rounds_match_the_numpy_rounds(seed, n_slots, n, acceptance):
 def _separations_np(w, factors, params, mutant=False):
     """Quits by the hazard; barrier shocks, cut by support while it lasts, among those who stay."""
     emp = w.employer >= 0
+    j = np.where(emp, w.employer, 0)
     one, two = np.float32(1.0), np.float32(2.0)
-    p = (
-        factors.employer[np.where(emp, w.employer, 0)]
-        * factors.rung[np.where(emp, w.rung, 0)]
-        * factors.tenure[np.minimum(w.tenure, 240)]
-    )
+    excess = factors.tenure[np.minimum(w.tenure, 240)] * factors.new_hire[j]
+    p = factors.employer[j] * factors.rung[np.where(emp, w.rung, 0)] * (1.0 + excess)
+    p = np.where(w.unstable, p * factors.unstable[j], p)
+    p = np.where(w.rung < factors.top_rung[j], p * factors.ladder[j], p)
     m = two * w.match - one if mutant else one - two * w.match  # mutant: the match effect reversed
     p = p * (one + params.match_effect * m).astype(np.float64)
     quit = emp & (_key_u(w.key, params.quit_base) < np.minimum(p, 1.0))
@@ -937,10 +1026,15 @@ def _separations_np(w, factors, params, mutant=False):
 def test_separation_draw_matches_numpy(seed, n, variant):
     world = _world(seed, n, variant)
     w, g = world.w, world.rng
+    practice = g.random(N_E) < 0.5
     factors = HazardFactors(
         employer=g.uniform(0.01, 0.3, N_E),
         rung=0.9 ** np.arange(N_R, dtype=np.float64),
-        tenure=g.uniform(0.5, 2.5, 241),  # distinct at every tenure, so the 240-month cap shows
+        tenure=g.uniform(0.0, 1.5, 241),  # distinct at every tenure, so the 240-month cap shows
+        new_hire=np.where(practice, g.uniform(0.2, 1.0, N_E), 1.0),
+        unstable=np.where(g.random(N_E) < 0.5, g.uniform(1.0, 2.0, N_E), 1.0),
+        ladder=np.where(practice, g.uniform(0.3, 1.0, N_E), 1.0),
+        top_rung=world.n_rungs[world.e.sector] - 1,
     )
     s = Streams(seed)
     params = SeparationParams(
@@ -951,11 +1045,13 @@ def test_separation_draw_matches_numpy(seed, n, variant):
     )
     got = _draw(
         SeparationWorkers(
+            rows=_here(w),
             key=w.key,
             employer=w.employer,
             rung=w.rung,
             tenure=w.tenure,
             match=w.match,
+            unstable=w.unstable,
             barrier=w.barrier,
             support_left=w.support_left,
             support_strength=w.support_strength,
@@ -967,6 +1063,10 @@ def test_separation_draw_matches_numpy(seed, n, variant):
     if seed == BIG:
         assert got[0].size > 0 and got[1].size > 0
         assert not _same(got, _separations_np(w, factors, params, mutant=True))
+        # each practice factor counts: the reference without it draws other quits
+        for name in ("new_hire", "unstable", "ladder"):
+            plain = factors._replace(**{name: np.ones(N_E)})
+            assert not _same(got, _separations_np(w, plain, params)), name
 
 
 def _skills_np(w, params, mutant=False):
@@ -1012,7 +1112,7 @@ def _exits_np(w, p, mutant=False):
     u = _key_u(w.key, p.base)
     retire = here & ((u < p_out) | (age >= p.exit_months))
     move = here & ~retire & (u < p_out + p_move)
-    return np.flatnonzero(retire), np.flatnonzero(move), int(here.sum())
+    return np.flatnonzero(retire), np.flatnonzero(move), np.flatnonzero(here & ~retire & ~move)
 
 
 @pytest.mark.parametrize(("seed", "n", "variant"), CASES)
@@ -1032,7 +1132,7 @@ def test_exit_draw_matches_numpy(seed, n, variant):
     )
     got = _exit_draw(
         ExitWorkers(
-            key=w.key, resident=w.resident, born=w.born, employer=w.employer, in_labor_force=w.in_labor_force
+            rows=_here(w), key=w.key, born=w.born, employer=w.employer, in_labor_force=w.in_labor_force
         ),
         params,
     )
@@ -1070,8 +1170,8 @@ def test_participation_flows_match_numpy(seed, n, variant):
     )
     got = _flows(
         FlowWorkers(
+            rows=_here(w),
             key=w.key,
-            resident=w.resident,
             employer=w.employer,
             program=w.program,
             in_labor_force=w.in_labor_force,
@@ -1106,7 +1206,12 @@ def test_upskilling_draw_matches_numpy(seed, n, variant):
     base = Streams(seed).base("upskilling", 4)
     got = _upskill_draw(
         UpskillWorkers(
-            key=w.key, employer=w.employer, rung=w.rung, program=w.program, credential=w.credential
+            rows=_here(w),
+            key=w.key,
+            employer=w.employer,
+            rung=w.rung,
+            program=w.program,
+            credential=w.credential,
         ),
         UpskillLadders(employer_sector=world.e.sector, n_rungs=world.n_rungs, required=world.required),
         0.4,

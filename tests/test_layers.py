@@ -2,7 +2,7 @@
 
 Layers, bottom to top (docs/ARCHITECTURE.md):
 
-0. foundation: errors, streams, columns, metrics, shipped data
+0. foundation: errors, streams, columns, metrics, shipped data, allocator
 1. plug-ins: policies (a policy's config is part of the scenario's vocabulary, so policies sit
    below the scenario schema that is built from their configs; they touch the model only through
    the tables they are handed)
@@ -26,7 +26,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "sectorsim"
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("errors", "streams", "columns", "metrics", "shipped")),
+    ("foundation", ("errors", "streams", "columns", "metrics", "shipped", "allocator")),
     ("plug-ins", ("policies",)),
     ("scenario", ("scenario",)),
     ("model", ("state", "population", "processes", "agents", "outcomes", "study", "model")),

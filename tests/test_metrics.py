@@ -54,6 +54,10 @@ def names(sectors=("health care", "retail"), groups=("a", "b"), areas=("x",)):
         (names(groups=("rate", "b")), "employment_rate"),
         (names(sectors=("engaged", "retail")), "turnover_engaged"),
         (names(sectors=("Food-Service", "food service")), "turnover_food_service"),
+        (names(sectors=("ＡＢ", "ab")), "turnover_ab"),  # full-width letters fold to the same slug
+        (names(areas=("x", "X")), "earnings_area_x"),
+        (names(areas=("North", "north!")), "participants_area_north"),
+        (names(groups=("a", "b"), sectors=("a", "retail")), "part_time_share_a"),  # a group and a sector
     ],
 )
 def test_collisions_between_names_and_metrics_are_found(scenario, clash):
@@ -76,3 +80,26 @@ def test_a_scenario_whose_names_collide_is_refused_in_one_line(tmp_path):
     assert res.returncode == 2
     lines = (res.stdout + res.stderr).strip().splitlines()
     assert len(lines) == 1 and "earnings_mean" in lines[0] and "Traceback" not in res.stderr
+
+
+def test_names_in_any_script_get_their_own_columns():
+    """Two names in CJK characters used to slug to '' and write one column; now each keeps its own."""
+    sc = names(sectors=("医疗", "零售"), groups=("甲", "乙"), areas=("北区", "南区"))
+    assert metrics.collisions(sc) == []
+    cols = [c for c, _, _ in metrics.expand(metrics.SUMMARY, sc)]
+    assert {"turnover_医疗", "turnover_零售", "earnings_甲", "earnings_area_北区"} <= set(cols), cols
+    assert len(cols) == len(set(cols))
+
+
+@pytest.mark.parametrize(
+    ("key", "name"), [("sectors[1].name", "!!!"), ("groups[0].name", "—"), ("region.areas[2].name", " _ ")]
+)
+def test_a_name_without_letters_or_digits_is_refused_in_one_line(small_raw, key, name):
+    from sectorsim.errors import InputError
+
+    path = {"sectors[1].name": "sectors.1.name", "groups[0].name": "groups.0.name"}.get(
+        key, "region.areas.2.name"
+    )
+    with pytest.raises(InputError) as info:
+        make_scenario(small_raw, **{path: name})
+    assert info.value.key == key and "no letter or digit" in info.value.message, info.value

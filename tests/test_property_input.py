@@ -435,3 +435,71 @@ def test_an_extends_that_is_no_file_name_gives_one_line(name):
         code, _, stderr = cli("check", str(path))
         line = assert_refused(code, stderr, (str(path),), d / "out")
         assert "extends: base file" in line and "not found" in line, line
+
+
+# ---- names -----------------------------------------------------------------------------------------
+
+#: Names that write metric-like columns, or fold into each other, beside random unicode.
+CLASHING_NAMES = [
+    "rate", "mean", "engaged", "not_engaged", "gap", "cost", "area_x", "x", "X", "Food-Service",
+    "food service", "food  service", "医疗", "零售", "ＡＢ", "ab", "!!!", "—", " ", "Group A", "health care",
+]  # fmt: skip
+NAME = st.one_of(
+    st.sampled_from(CLASHING_NAMES),
+    st.text(min_size=1, max_size=8),
+    st.text(st.characters(categories=["L", "Nd", "Zs", "Pd"]), min_size=1, max_size=8),
+    st.text(st.characters(categories=["L", "Nd", "Zs", "Pd"]), min_size=1, max_size=8),
+)
+REFUSALS = ["must be unique", "no letter or digit", "would write the same output column", "malformed"]
+
+
+def named_scenario(sectors: list[str], groups: list[str], areas: list[str]) -> dict[str, Any]:
+    """TINY with its sectors, groups and areas renamed (one arm, nothing else naming them)."""
+    raw = copy.deepcopy(TINY)
+    for item, name in zip(raw["sectors"], sectors, strict=False):  # loop: sectors (test helper)
+        item["name"] = name
+    for item, name in zip(raw["groups"], groups, strict=False):  # loop: groups (test helper)
+        item["name"] = name
+    for item, name in zip(raw["region"]["areas"], areas, strict=False):  # loop: areas (test helper)
+        item["name"] = name
+    raw["arms"] = [{"name": "none"}]
+    raw.pop("assessment", None)
+    raw.pop("shocks", None)
+    raw.pop("disparity", None)
+    return raw
+
+
+@pytest.mark.slow
+@settings(SETTINGS, max_examples=300)
+@given(
+    st.lists(NAME, min_size=4, max_size=4, unique=True),
+    st.lists(NAME, min_size=2, max_size=2, unique=True),
+    st.lists(NAME, min_size=3, max_size=3, unique=True),
+)
+def test_any_names_are_refused_in_one_line_or_write_columns_that_do_not_collide(sectors, groups, areas):
+    """Random unicode and colliding names for sectors, groups and areas: one line, or distinct columns.
+
+    Exact repeats within one kind are left to the schema's own test (``unique=True``); repeats across
+    kinds, case and punctuation variants, metric-like names and CJK names are generated here.
+    """
+    from sectorsim import metrics
+    from sectorsim.runner import run_one
+
+    raw = named_scenario(sectors, groups, areas)
+    with workdir() as d:
+        path = d / "scenario.yaml"
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        code, _, stderr = cli("check", str(path))
+        if code != 0:
+            line = assert_refused(code, stderr, (str(path),), d / "out")
+            reason = next((r for r in REFUSALS if r in line), "other")
+            event(f"names: refused ({reason})")
+            return
+    event("names: accepted")
+    sc = validate(raw, "names")
+    res = run_one(sc, "none", 1)
+    expected = metrics.summary_columns(sc)
+    assert len(expected) == len(set(expected)), "two names share a summary column"
+    assert list(res.summary) == expected  # every column written, none overwritten by another
+    monthly = metrics.monthly_columns(sc)
+    assert list(res.series.columns) == monthly and len(set(monthly)) == len(monthly)

@@ -41,6 +41,47 @@ def test_sweep_has_the_promised_shape(reference):
     assert reference.groupby("replication")["seed"].nunique().eq(1).all()
 
 
+def test_runs_sharing_a_burn_in_equal_runs_from_the_start(reference):
+    """The sweep forks each group's runs from one burn-in; every row equals an unforked run's."""
+    exp, raw = sw.load_experiment(TINY)
+    X = sw.sample(exp)
+    assert exp.parameters[0].path.startswith("arms.") and not exp.parameters[1].path.startswith("arms.")
+    # Saltelli's design repeats the market parameter's values: samples differ only in the policy setting
+    assert len(set(X[:, 1])) < len(X)
+    rows = []
+    for _, run in reference.iterrows():
+        params = {p.path: p.cast(X[run["sample"], j]) for j, p in enumerate(exp.parameters)}
+        ids = {k: run[k] for k in ("sample", "arm", "replication", "seed")}
+        rows.append(sw.run_task(raw, params, run["arm"], int(run["seed"]), ids, exp.recorded_metrics))
+    unforked = pd.DataFrame(rows)[reference.columns].astype(reference.dtypes.to_dict())
+    pd.testing.assert_frame_equal(unforked, reference, check_exact=True)
+
+
+def test_a_sample_that_fails_in_a_group_fails_alone():
+    """One sample of a shared burn-in with an invalid policy setting: its runs record the error, the rest run."""
+    import sectorsim.sweep.execute as execute
+
+    exp, raw = sw.load_experiment(TINY)
+    metrics = exp.recorded_metrics
+    budget, offer = (p.path for p in exp.parameters)
+    runs = [
+        (
+            f"part-{s}-{arm}",
+            {budget: b, offer: 0.7},
+            arm,
+            99,
+            {"sample": s, "arm": arm, "replication": 0, "seed": 99},
+        )
+        for s, b in ((0, 100000.0), (1, -5.0))
+        for arm in exp.arms
+    ]
+    rows = dict(execute.run_group(raw, runs, metrics))
+    assert [rows[r[0]]["error"] != "" for r in runs] == [False, False, True, True]
+    assert "budget" in rows["part-1-sector_partnership"]["error"]
+    for name, params, arm, seed, ids in runs[:2]:
+        assert rows[name] == sw.run_task(raw, params, arm, seed, ids, metrics)
+
+
 def test_process_pool_and_dask_give_identical_results(reference, tmp_path):
     exp, raw = sw.load_experiment(TINY)
     sw.run_sweep(exp, raw, tmp_path / "pool", jobs=2)
@@ -91,14 +132,18 @@ def test_a_changed_experiment_is_refused(reference, tmp_path):
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     import sectorsim.runner as runner
 
-    real = runner.run_one
+    real = runner.run_arms
 
-    def flaky(scenario, arm, seed, replication=0):
-        if arm == "sector_partnership" and scenario.labor_market.offer_acceptance > 0.9:
-            raise RuntimeError("boom")
-        return real(scenario, arm, seed, replication)
+    def flaky(runs, seed, replication=0):
+        results = real(runs, seed, replication)
+        return [
+            RuntimeError("boom")
+            if arm == "sector_partnership" and scenario.labor_market.offer_acceptance > 0.9
+            else res
+            for (scenario, arm), res in zip(runs, results, strict=True)
+        ]
 
-    monkeypatch.setattr(runner, "run_one", flaky)
+    monkeypatch.setattr(runner, "run_arms", flaky)
     exp, raw = sw.load_experiment(TINY)
     sw.run_sweep(exp, raw, tmp_path / "f", jobs=1)
     runs = sw.read_runs(tmp_path / "f")
@@ -163,6 +208,59 @@ def test_ishigami_indices_are_recovered_through_the_same_machinery():
     m = pd.DataFrame(sw.analyze_problem(sw.problem_of(exp_m), "morris", Xm, Ishigami.evaluate(Xm), seed=7))
     mu = m[m["index"] == "mu_star"].set_index("parameter")["value"]
     assert mu["x1"] > mu["x3"] and mu["x2"] > mu["x3"]
+
+
+#: Ishigami (a = 7, b = 0.1): analytic first-order and total indices.
+ISHIGAMI_S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
+ISHIGAMI_ST = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}
+
+
+@pytest.mark.parametrize(
+    ("method", "index", "ranking", "analytic"),
+    [
+        # moment-independent: x2 shifts the distribution most, x3 least (it acts only with x1)
+        pytest.param("delta", "delta", ["x2", "x1", "x3"], None, marks=pytest.mark.slow),  # delta: ~10 s
+        ("pawn", "pawn_median", ["x2", "x1", "x3"], None),
+        ("rbd_fast", "S1", ["x2", "x1", "x3"], ISHIGAMI_S1),
+        ("hdmr", "ST", ["x1", "x2", "x3"], ISHIGAMI_ST),
+    ],
+)
+def test_the_new_methods_recover_the_ishigami_ranking_through_the_same_machinery(
+    method, index, ranking, analytic
+):
+    exp = sw.Experiment(
+        name="ishigami",
+        scenario="-",
+        method=method,
+        samples=256 if method == "delta" else 1000,
+        second_order=True,
+        seed=7,
+        parameters=[sw.Parameter(path=f"x{i}", bounds=(-np.pi, np.pi)) for i in range(1, 4)],
+        outputs=sw.Outputs(metrics=["y"]),
+    )
+    X = sw.sample(exp)  # the method table's sampler (Latin hypercube for all four)
+    assert X.shape == (exp.samples, 3)
+    rows = pd.DataFrame(
+        sw.analyze_problem(sw.problem_of(exp), method, X, Ishigami.evaluate(X), second_order=True, seed=7)
+    )
+    assert set(rows["index"]) == set(sw.METHODS[method].indices)
+    values = rows[rows["index"] == index].set_index("parameter")
+    assert list(values["value"].sort_values(ascending=False).index) == ranking, values
+    if analytic:
+        for p, v in analytic.items():
+            assert values.loc[p, "value"] == pytest.approx(v, abs=0.06), values
+    if sw.METHODS[method].bars and method != "pawn":  # SALib gives intervals for all but PAWN
+        assert values["conf"].between(0, 0.2).all(), values
+    if method == "hdmr":  # the one interaction, x1 with x3, is the largest second-order term
+        pairs = rows[rows["index"] == "S2"].set_index("parameter")["value"]
+        assert pairs.idxmax() == "x1 x x3" and pairs["x1 x x3"] == pytest.approx(0.2437, abs=0.06)
+    # the analysis is reproducible, and leaves numpy's global generator as it found it
+    state = np.random.get_state()[1].copy()  # noqa: NPY002 - the global generator SALib touches
+    again = pd.DataFrame(
+        sw.analyze_problem(sw.problem_of(exp), method, X, Ishigami.evaluate(X), second_order=True, seed=7)
+    )
+    pd.testing.assert_frame_equal(rows, again)
+    assert (np.random.get_state()[1] == state).all()  # noqa: NPY002
 
 
 @pytest.mark.parametrize(
@@ -236,6 +334,11 @@ def _fake_run(raw, params, arm, seed, ids, metrics):
     return {**ids, **{m: y + 0.01 * (seed % 7) for m in metrics}, "error": ""}
 
 
+def _fake_group(raw, runs, metrics):
+    """Stands in for a group of model runs sharing a burn-in: each run by :func:`_fake_run`."""
+    return [(name, _fake_run(raw, params, arm, seed, ids, metrics)) for name, params, arm, seed, ids in runs]
+
+
 def _tiny_with(method: str, samples: int) -> tuple[sw.Experiment, dict]:
     exp, raw = sw.load_experiment(TINY)
     data = exp.model_dump(mode="json") | {
@@ -247,7 +350,17 @@ def _tiny_with(method: str, samples: int) -> tuple[sw.Experiment, dict]:
     return sw.Experiment.model_validate(data), raw
 
 
-SIZES = {"sobol": 8, "morris": 4, "fast": 65, "latin": 10, "grid": 3}
+SIZES = {
+    "sobol": 8,
+    "morris": 4,
+    "fast": 65,
+    "delta": 40,
+    "pawn": 40,
+    "rbd_fast": 50,
+    "hdmr": 300,
+    "latin": 10,
+    "grid": 3,
+}
 
 
 def test_the_schema_accepts_exactly_the_methods_of_the_table():
@@ -263,7 +376,7 @@ def test_every_method_of_the_table_runs_a_tiny_sweep_end_to_end(method, tmp_path
     import sectorsim.sweep.execute as execute
     from sectorsim.report import write_sensitivity_report
 
-    monkeypatch.setattr(execute, "run_task", _fake_run)
+    monkeypatch.setattr(execute, "run_group", _fake_group)
     exp, raw = _tiny_with(method, SIZES[method])
     out = sw.run_sweep(exp, raw, tmp_path / method, jobs=1)
     indices, noise = sw.analyze(out)
@@ -294,7 +407,7 @@ def test_the_table_alone_drives_sampling_and_analysis(tmp_path, monkeypatch):
 
     import sectorsim.sweep.execute as execute
 
-    monkeypatch.setattr(execute, "run_task", _fake_run)
+    monkeypatch.setattr(execute, "run_group", _fake_group)
     calls = []
 
     def sampler(problem, options):
@@ -324,6 +437,11 @@ def test_a_samples_rule_of_the_table_reaches_the_schema():
     with pytest.raises(ValueError, match="more than 64 samples"):
         sw.Experiment.model_validate(data | {"method": "fast", "samples": 64})
     sw.Experiment.model_validate(data | {"method": "fast", "samples": 65})
+    with pytest.raises(ValueError, match="HDMR needs at least 300 samples"):
+        sw.Experiment.model_validate(data | {"method": "hdmr", "samples": 299})
+    with pytest.raises(ValueError, match="RBD-FAST needs at least 42 samples"):
+        sw.Experiment.model_validate(data | {"method": "rbd_fast", "samples": 41})
+    sw.Experiment.model_validate(data | {"method": "rbd_fast", "samples": 42})
     with pytest.raises(ValueError, match="values lists are for method grid; method latin needs bounds"):
         sw.Experiment.model_validate(
             data

@@ -139,6 +139,25 @@ def Turnover(model: WorkshopModel) -> None:
 
 
 @solara.component
+def MembersTurnover(model: WorkshopModel) -> None:
+    """The employer side: the members' turnover, the same firms on both sides."""
+    update_counter.get()
+    _two_sided_line(
+        model,
+        "members_turnover",
+        "Members' turnover (the same firms, both sides)",
+        "separations per job per year",
+    )
+
+
+@solara.component
+def MembersFillTime(model: WorkshopModel) -> None:
+    """The employer side: how long the members' open positions take to fill, both sides."""
+    update_counter.get()
+    _two_sided_line(model, "members_fill_months", "Members' vacancy fill time", "months")
+
+
+@solara.component
 def Employment(model: WorkshopModel) -> None:
     """Employment rate, both sides."""
     update_counter.get()
@@ -381,6 +400,8 @@ MODEL_PARAMS["job_quality_raise"]["label"] = (
 )
 
 CHARTS = (RunningDifference, EarningsByGroup, Turnover, Employment, Pathway)
+#: The employer side (members' turnover and fill time, left vs right), after the charts above.
+EMPLOYER_CHARTS = (MembersTurnover, MembersFillTime)
 
 
 @solara.component
@@ -406,6 +427,14 @@ def Charts(model: WorkshopModel) -> None:
         LadderView(model)
         with solara.GridFixed(columns=1 if presenter.value else 2):
             for chart in CHARTS:
+                chart(model)
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML="<h3>The employer side</h3><p>The firms the right side's policy engaged (its "
+            "members), followed on both sides: the same firms, the same luck, with and without the policy.</p>",
+        )
+        with solara.GridFixed(columns=2):
+            for chart in EMPLOYER_CHARTS:  # loop: the employer-side charts
                 chart(model)
 
 

@@ -8,6 +8,7 @@ the output folder unless the command succeeds.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import time
@@ -147,7 +148,9 @@ def run(
 ) -> None:
     """Run every arm x replication of a scenario (paired by seed) and write tables, data and a report.
 
-    Writes summary.csv, comparison.csv, timeseries.parquet and report.html to the output folder, and
+    Writes summary.csv, comparison.csv, employers.csv (each engaged employer beside the same employer
+    in the reference arm), counterfactual.csv and headline.csv (each participant against the same
+    person in the reference arm), timeseries.parquet and report.html to the output folder, and
     earnings_panel.parquet when the scenario sets earnings_panel: monthly or quarterly; with
     --budgets, also budgets.csv and budget_curves.csv, and the curves in the report.
     """
@@ -169,7 +172,7 @@ def run(
         f"{sc.n_workers:,} workers, {sc.total_months} months, {n_jobs} process{'es' if n_jobs > 1 else ''}"
     )
     start = time.perf_counter()
-    with staged_output(out_dir) as tmp, progress_bar("runs") as bar:
+    with staged_output(out_dir, "run") as tmp, progress_bar("runs") as bar:
         task = bar.add_task("runs", total=total)
         results = run_scenario(sc, jobs=n_jobs, progress=lambda _r: bar.advance(task))
         comparison = compare(results.summary, sc.reference_arm)
@@ -177,6 +180,8 @@ def run(
         results.summary.to_csv(tmp / "summary.csv", index=False)
         comparison.to_csv(tmp / "comparison.csv", index=False)
         results.series.to_parquet(tmp / "timeseries.parquet", index=False)
+        if results.employers is not None:
+            results.employers.to_csv(tmp / "employers.csv", index=False)
         if not targets.empty:
             targets.to_csv(tmp / "target_sectors.csv", index=False)
         if results.panels:
@@ -190,7 +195,7 @@ def run(
             f"arm '{t.arm}': target_sector auto -> '{t.target_sector}' (the needs assessment's top sector, "
             f"score {t.assessment_score:+.2f}; `sectorsim assess {file}` shows why)"
         )
-    files = "report.html, summary.csv, comparison.csv, timeseries.parquet"
+    files = "report.html, summary.csv, comparison.csv, employers.csv, timeseries.parquet"
     if heads:
         files += ", counterfactual.csv, headline.csv"
     if levels:
@@ -310,7 +315,7 @@ def budgets_command(
         f"{sc.replications} replications (+ the reference arm), {n_jobs} process{'es' if n_jobs > 1 else ''}"
     )
     start = time.perf_counter()
-    with staged_output(out_dir) as tmp, progress_bar("runs") as bar:
+    with staged_output(out_dir, "budgets") as tmp, progress_bar("runs") as bar:
         task = bar.add_task("runs", total=total)
         runs, curves = budget_curves(sc, levels, jobs=n_jobs, progress=lambda _r: bar.advance(task))
         runs.to_csv(tmp / "budgets.csv", index=False)
@@ -393,7 +398,7 @@ def calibrate_command(
 
         fit = calibrate(problem, db, trials, progress=shown)
     report, moved = fit.report(), fit.moved()
-    with staged_output(out_dir) as tmp:
+    with staged_output(out_dir, "calibrate") as tmp:
         report.to_csv(tmp / "fit_report.csv", index=False)
         moved.to_csv(tmp / "fit_parameters.csv", index=False)
         if fit.met:
@@ -479,7 +484,7 @@ def evaluate(
         f"(each with and without access), {n_jobs} process{'es' if n_jobs > 1 else ''}"
     )
     start = time.perf_counter()
-    with staged_output(out_dir) as tmp, progress_bar("replications") as bar:
+    with staged_output(out_dir, "evaluate") as tmp, progress_bar("replications") as bar:
         task = bar.add_task("replications", total=sc.replications)
         runs = run_evaluation(sc, jobs=n_jobs, progress=lambda _r: bar.advance(task))
         yearly, quarterly = impacts(runs, 12), impacts(runs, 3)
@@ -552,7 +557,7 @@ def assess(
     sc = load_scenario(file)
     out_dir = out or Path("results") / sc.name / "assessment"
     check_folder(out_dir)
-    with staged_output(out_dir) as tmp:
+    with staged_output(out_dir, "assess") as tmp:
         sectors, areas = run_assess(sc)
         sectors.to_csv(tmp / "assessment.csv", index=False)
         areas.to_csv(tmp / "assessment_areas.csv", index=False)
@@ -657,6 +662,10 @@ def sweep(
     exp, raw = load_experiment(experiment)
     out_dir = out or Path("results") / "sweeps" / exp.name
     check_folder(out_dir)
+    if scheduler:
+        from sectorsim.pool import check_scheduler
+
+        check_scheduler(scheduler)  # before anything is written: a bad address leaves nothing behind
     n_jobs = jobs or default_jobs()
     where = (
         f"Dask at {scheduler}"
@@ -682,6 +691,7 @@ def sweep(
             dask_local=dask_local,
             progress=report,
             experiment_file=str(experiment),
+            notice=lambda line: err_console.print(f"note: {escape(line)}"),
         )
     from sectorsim.sweep import read_runs
 
@@ -738,7 +748,7 @@ def analyze(
     indices, noise = run_analyze(folder)
     meta = json.loads((folder / "experiment.json").read_text())
     tables = output_table(meta, read_runs(folder))
-    with staged_output(folder) as tmp:
+    with staged_output(folder, "analyze") as tmp:
         indices.to_csv(tmp / "indices.csv", index=False)
         noise.to_csv(tmp / "noise.csv", index=False)
         write_sensitivity_report(str(tmp / "report.html"), meta, indices, noise, tables)
@@ -764,6 +774,85 @@ def analyze(
     err_console.print(f"wrote {folder}/indices.csv, noise.csv, report.html")
 
 
+# ---- scenario discovery (sectorsim discover) ------------------------------------------------------
+
+
+@app.command()
+def discover(
+    folder: Annotated[Path, typer.Argument(help="A finished sweep's output folder.", show_default=False)],
+    where: Annotated[
+        str,
+        typer.Option(
+            help="Condition on the sweep's outputs marking the cases of interest, e.g. "
+            "'earnings_mean\\[sector_partnership - single_employer] >= 25' (outputs as in indices.csv; "
+            "numbers, + - * /, < <= > >= == !=, and or not, parentheses).",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: FOLDER/discovery).", show_default=False)
+    ] = None,
+    boxes: Annotated[int, typer.Option(min=1, max=10, help="Most PRIM boxes to find.")] = 1,
+    min_density: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="The chosen box: the highest coverage whose density reaches this."
+        ),
+    ] = 0.8,
+    mass_min: Annotated[
+        float, typer.Option(min=0.001, max=0.5, help="Smallest share of the samples a box or leaf holds.")
+    ] = 0.05,
+    cart_depth: Annotated[int, typer.Option(min=1, max=8, help="Depth of the CART tree.")] = 3,
+) -> None:
+    """Scenario discovery: under which parameter values does a condition on a sweep's outputs hold?
+
+    PRIM boxes (peeling trajectory, limits with quasi-p-values, coverage and density) and a CART tree.
+    Writes discovery.md, report.html, PNG plots and CSV tables into --out.
+    """
+    from sectorsim.report.discovery import write_discovery_report
+    from sectorsim.sweep.discovery import discover as run_discovery
+
+    check_sweep_folder(folder)
+    out_dir = out or folder / "discovery"
+    check_folder(out_dir)
+    found = run_discovery(
+        folder, where, boxes=boxes, min_density=min_density, mass_min=mass_min, cart_depth=cart_depth
+    )
+    with staged_output(out_dir) as tmp:
+        written = write_discovery_report(tmp, found, title=f"Scenario discovery: {folder.name}")
+    n = len(found.cases)
+    out_console.print(
+        f"{escape(found.condition)}: holds for {found.n_of_interest} of {n} samples"
+        + (f" ({found.dropped} left out: failed runs)" if found.dropped else "")
+    )
+    for k, box in enumerate(found.boxes):  # loop: boxes
+        s = box.stats
+        table = Table(
+            title=f"PRIM box {k + 1}: coverage {s['coverage']:.2f}, density {s['density']:.2f}, "
+            f"mass {s['mass']:.2f} (step {box.chosen} of {len(box.trajectory) - 1})"
+        )
+        for c in ("parameter", "low", "high", "sampled range", "quasi-p"):  # loop: columns
+            table.add_column(c, justify="left" if c == "parameter" else "right")
+        for r in box.limits.itertuples():  # loop: restricted parameters
+            table.add_row(
+                escape(str(r.parameter)),
+                f"{r.low:.4g}",
+                f"{r.high:.4g}",
+                f"{r.range_low:.4g} to {r.range_high:.4g}",
+                f"{r.qp:.2g}",
+            )
+        if box.limits.empty:
+            table.add_row("(no parameter restricted)", "", "", "", "")
+        out_console.print(table)
+    cart = Table(title="CART leaves classified as the condition holding")
+    for c in ("rule", "samples", "density", "coverage"):  # loop: columns
+        cart.add_column(c, justify="left" if c == "rule" else "right")
+    for leaf in found.leaves[found.leaves["predicts"]].itertuples():  # loop: tree leaves
+        cart.add_row(escape(str(leaf.rule)), str(leaf.samples), f"{leaf.density:.2f}", f"{leaf.coverage:.2f}")
+    out_console.print(cart)
+    err_console.print(f"wrote {out_dir}/: {', '.join(written)}")
+
+
 @app.command("app")
 def workshop_app(
     scenario: Annotated[
@@ -780,7 +869,6 @@ def workshop_app(
     Open http://HOST:PORT/ after it starts. Works offline (front-end assets are served locally).
     """
     import os
-    import subprocess
 
     from sectorsim.shipped import scenario as shipped_scenario
 
@@ -808,10 +896,53 @@ def workshop_app(
         "--log-level",
         "warning",
     ]
+    raise typer.Exit(serve(cmd, env))
+
+
+class _StopSignalError(Exception):
+    """Raised in the main thread when the command is asked to stop (SIGTERM, SIGHUP)."""
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
+    """In the server's process: be sent SIGTERM when this command's process dies (Linux)."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def serve(cmd: list[str], env: dict[str, str], grace: float = 5.0) -> int:
+    """Run a server process until it exits or this command is stopped; never leave it running.
+
+    SIGINT (Ctrl-C), SIGTERM and SIGHUP to this process stop the server (SIGTERM, then SIGKILL after
+    ``grace`` seconds); if this process is killed outright, the server is sent SIGTERM by the kernel.
+
+    Returns:
+        The server's exit status, or 0 when it was stopped.
+    """
+    import signal
+    import subprocess
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise _StopSignalError
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}  # loop: signals
+    proc = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)  # no threads yet: preexec_fn is safe
     try:
-        raise typer.Exit(subprocess.call(cmd, env=env))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+        return proc.wait()
+    except (KeyboardInterrupt, _StopSignalError):
+        return 0
+    finally:
+        for sig, handler in previous.items():  # loop: signals
+            signal.signal(sig, handler)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @app.command()
@@ -874,7 +1005,7 @@ def evidence(
     n_jobs = jobs or default_jobs()
     steps = 1 + len({t.scenario for t in PROGRAM_TARGETS})
     start = time.perf_counter()
-    with staged_output(out) as tmp, progress_bar("evidence") as bar:
+    with staged_output(out, "evidence") as tmp, progress_bar("evidence") as bar:
         task = bar.add_task("evidence", total=steps)
         table = evidence_table(replications=replications, jobs=n_jobs, progress=lambda _s: bar.advance(task))
         table.to_csv(tmp / "evidence.csv", index=False)

@@ -20,6 +20,10 @@ from numpy.typing import NDArray
 
 NONE = -1  # sentinel for "no employer / no rung / no program"
 
+#: ``workers.program`` of someone training elsewhere (a community college or another provider, no
+#: program of the arm's): in training (lock-in, no search), in no program's referral pipeline.
+ELSEWHERE = 32767
+
 #: Weekly hours a wage column is paid for: ladder wages are full-time monthly equivalents, so a job's
 #: monthly pay is its wage x usual weekly hours / this.
 FULL_TIME_EQUIVALENT_HOURS = 40.0
@@ -121,6 +125,16 @@ class Table:
         self.n = n
         for name, array in self._storage.items():  # loop: declared columns (a few dozen)
             setattr(self, name, array[:n])
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a copied or unpickled table with its column attributes views of its storage again.
+
+        ``copy.deepcopy`` and pickle copy a view as a separate array; without this, writes through a
+        column attribute would no longer reach the storage that :meth:`grow` and :meth:`storage` use.
+        """
+        self.__dict__.update(state)
+        for name, array in self._storage.items():  # loop: declared columns (a few dozen)
+            setattr(self, name, array[: self.n])
 
     def column(self, name: str) -> NDArray[Any]:
         """The array of column ``name`` (the same object as the attribute)."""

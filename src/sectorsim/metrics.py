@@ -14,6 +14,7 @@ Writes: nothing.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -51,8 +52,13 @@ class Metric:
 
 @lru_cache(maxsize=1024)
 def slug(name: str) -> str:
-    """Column-safe version of a scenario name ('Health care' -> 'health_care')."""
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    """Column-safe version of a scenario name ('Health care' -> 'health_care', '医疗' -> '医疗').
+
+    Letters and digits of any script are kept (NFKC-normalized, case-folded); every run of other
+    characters becomes one ``_``. A name with no letter or digit slugs to '' and is refused.
+    """
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return re.sub(r"[\W_]+", "_", folded).strip("_")
 
 
 def column(metric: Metric | str, item: str | None = None) -> str:
@@ -225,7 +231,48 @@ SUMMARY: tuple[Metric | tuple[Metric, ...], ...] = (
         decimals=3,
     ),
     _m("turnover_cost", "Employers' turnover cost ($)", "$", "lower", "sum", decimals=0),
+    _m("vacancy_cost", "Employers' cost of open positions ($)", "$", "lower", "sum", decimals=0),
     _m("vacancy_fill_months", "Vacancy fill time (months)", "months", "lower", "ratio"),
+    _m(
+        "engaged_employers",
+        "Employers a policy engaged (at any time)",
+        "employers",
+        "neither",
+        "last",
+        decimals=0,
+    ),
+    _m(
+        "vacancy_fill_months_engaged",
+        "Vacancy fill time at engaged employers (months)",
+        "months",
+        "lower",
+        "ratio",
+    ),
+    _m(
+        "program_hire_share_engaged",
+        "Program completers among engaged employers' hires",
+        "share",
+        "neither",
+        "ratio",
+        decimals=3,
+    ),
+    _m("turnover_cost_engaged", "Turnover cost at engaged employers ($)", "$", "lower", "sum", decimals=0),
+    _m(
+        "vacancy_cost_engaged",
+        "Cost of open positions at engaged employers ($)",
+        "$",
+        "lower",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "employer_contributions",
+        "Employers' contributions, money and in kind ($)",
+        "$",
+        "neither",
+        "sum",
+        decimals=0,
+    ),
     _m(
         "job_finding_rate",
         "Job-finding rate of the unemployed (per month)",
@@ -338,6 +385,73 @@ SUMMARY: tuple[Metric | tuple[Metric, ...], ...] = (
             per="area",
             decimals=0,
         ),
+    ),
+)
+
+# ---- employer outcomes paired with the reference arm, after summary.csv's per-run columns ----------
+# The employers an arm's policies engaged, followed with the same seed in the reference arm
+# (``sectorsim.summary.pair_employers``): computed from two runs, so not part of one run's summary.
+PAIRED: tuple[Metric, ...] = (
+    _m(
+        "turnover_engaged_reference",
+        "Turnover of the same employers in the reference arm (per year)",
+        "per year",
+        "lower",
+        "ratio",
+        decimals=3,
+    ),
+    _m(
+        "turnover_engaged_change",
+        "Change in engaged employers' turnover, paired with the reference arm (per year)",
+        "per year",
+        "lower",
+        "ratio",
+        decimals=3,
+    ),
+    _m(
+        "turnover_engaged_change_pct",
+        "Change in engaged employers' turnover, paired (%)",
+        "percent",
+        "lower",
+        "ratio",
+        decimals=1,
+    ),
+    _m(
+        "vacancy_fill_months_engaged_reference",
+        "Vacancy fill time of the same employers in the reference arm (months)",
+        "months",
+        "lower",
+        "ratio",
+    ),
+    _m(
+        "vacancy_fill_months_engaged_change",
+        "Change in engaged employers' vacancy fill time, paired (months)",
+        "months",
+        "lower",
+        "ratio",
+    ),
+    _m(
+        "turnover_cost_saved",
+        "Turnover cost engaged employers saved against the reference arm ($)",
+        "$",
+        "higher",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "vacancy_cost_saved",
+        "Vacancy cost engaged employers saved against the reference arm ($)",
+        "$",
+        "higher",
+        "sum",
+        decimals=0,
+    ),
+    _m(
+        "employer_return",
+        "Employers' return: (costs saved - contributions) / contributions, pooled",
+        "ratio",
+        "higher",
+        "ratio",
     ),
 )
 
@@ -592,6 +706,11 @@ def summary_columns(scenario: Any) -> list[str]:
     return [c for c, _, _ in expand(SUMMARY, scenario)]
 
 
+def paired_columns() -> list[str]:
+    """Names of the paired employer outcomes summary.csv adds after the per-run metrics."""
+    return [m.key for m in PAIRED]
+
+
 def monthly_columns(scenario: Any) -> list[str]:
     """Names of the monthly series' columns for a scenario, in order."""
     return [c for c, _, _ in expand(MONTHLY, scenario)]
@@ -604,7 +723,7 @@ def collisions(scenario: Any) -> list[str]:
     for table in (SUMMARY, MONTHLY):  # loop: the two tables
         seen.clear()
         for col, metric, item in expand(table, scenario):  # loop: columns
-            who = metric.key if item is None else f"{metric.key} of '{item}'"
+            who = metric.key if item is None else f"{metric.key} of {metric.per} '{item}'"
             if col in seen and seen[col] != who:
                 clashes.append(f"'{col}' ({seen[col]} and {who})")
             seen.setdefault(col, who)
@@ -613,8 +732,8 @@ def collisions(scenario: Any) -> list[str]:
 
 def describe(name: str, scenario: Any | None = None) -> tuple[Metric | None, str]:
     """The metric a column belongs to and its plain-language label (the name itself if unknown)."""
-    tables = (SUMMARY, MONTHLY, IMPACTS)
-    for table in tables:  # loop: the three tables
+    tables = (SUMMARY, PAIRED, MONTHLY, IMPACTS)
+    for table in tables:  # loop: the tables
         if scenario is not None:
             for col, metric, item in expand(table, scenario):  # loop: columns
                 if col == name:

@@ -17,7 +17,8 @@ it by a test:
 11. ``earnings``       wages, hours and this month's earnings (trainees earn less: lock-in)
 12. ``study.record``   follow-up records of the study's applicants
 13. ``skills``         skill loss in long unemployment, gain on the job
-14. ``collect``        one row of the monthly series
+14. ``employer.books`` each employer's filled and open positions, their costs, engagement
+15. ``collect``        one row of the monthly series
 
 The tables' columns are declared by the modules that own them (``STATE_OWNERS``, plus every
 policy type's module): see :mod:`sectorsim.columns`.
@@ -25,6 +26,7 @@ policy type's module): see :mod:`sectorsim.columns`.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -34,6 +36,7 @@ from numpy.typing import NDArray
 
 from sectorsim import outcomes, policies, population, study
 from sectorsim.agents import Employer, Worker
+from sectorsim.allocator import keep_freed_memory
 from sectorsim.columns import Declares
 from sectorsim.policies import build_policies
 from sectorsim.processes import (
@@ -41,6 +44,7 @@ from sectorsim.processes import (
     demand,
     demography,
     earnings,
+    employer_books,
     employment,
     hours,
     matching,
@@ -87,6 +91,7 @@ STEPS: tuple[Step, ...] = (
     Step("earnings", earnings.step),
     Step("study.record", study.record),
     Step("skills", skills.step),
+    Step("employer.books", employer_books.step),
     Step("collect", _collect),
 )
 
@@ -100,6 +105,8 @@ STATE_OWNERS = (
     demand,
     earnings,
     separations,
+    advancement,
+    employer_books,
     training,
     matching,
     study,
@@ -146,6 +153,8 @@ class MonthFlows:
     unemployed_to_inactive: int = 0
     inactive_to_unemployed: int = 0
     upskilled: int = 0
+    elsewhere_starts: int = 0
+    elsewhere_completions: int = 0
     separations_by_sector: NDArray[np.int64] = field(init=False)
     #: (rows, after a barrier shock?) of every job lost this month to non-employment
     lost_jobs: list[tuple[NDArray[np.int64], bool]] = field(default_factory=list)
@@ -190,6 +199,7 @@ class SectorModel(mesa.Model):
         study_members: Members | None = None,
         no_policies: bool = False,
     ) -> None:
+        keep_freed_memory()  # a month's buffers stay in the process (sectorsim.allocator)
         seed = scenario.seed if rng is None else int(rng)
         super().__init__(rng=seed)
         self.config = scenario
@@ -205,6 +215,7 @@ class SectorModel(mesa.Model):
         self.reach = region.reach
         self.job_hours = region.job_hours
         self.demography = demography.build(self)
+        advancement.start(self)
         self.n_sectors = len(scenario.sectors)
         # per-sector and per-group parameters as arrays, built once (processes index them)
         self.sector_index = {s.name: i for i, s in enumerate(scenario.sectors)}
@@ -262,3 +273,34 @@ class SectorModel(mesa.Model):
         """Run burn-in plus the policy horizon, or ``months`` months."""
         for _ in range(self.config.total_months if months is None else months):
             self.step()
+
+    def fork(self, scenario: Scenario | None = None, arm: str | None = None) -> SectorModel:
+        """A copy of this model that goes on under another arm (of ``scenario``, default this one's).
+
+        Arms share their random numbers and no policy acts before its start month, which is at or
+        after the end of burn-in, so every arm of a scenario is, bit for bit, the same market until
+        then: a run forked at the end of burn-in gives exactly the results of a run of that arm from
+        the start. ``scenario`` may differ from this model's only in its arms (the policies' settings).
+
+        Raises:
+            ValueError: a policy has already acted, the model hosts a study, it is past burn-in, or
+                ``scenario`` differs outside its arms.
+        """
+        sc = scenario or self.config
+        if self.month > self.config.burn_in or any(p.started for p in self.policies):  # loop: policies
+            raise ValueError(
+                f"cannot fork at month {self.month}: a policy may have acted (burn-in {sc.burn_in})"
+            )
+        if self.study is not None:
+            raise ValueError("cannot fork a model that hosts a randomized evaluation")
+        if sc is not self.config and sc.model_dump(exclude={"arms"}) != self.config.model_dump(
+            exclude={"arms"}
+        ):
+            raise ValueError("cannot fork into a scenario that differs outside its arms")
+        twin = copy.deepcopy(self)
+        twin.config = sc
+        twin.arm = sc.arm(arm or sc.reference_arm)
+        twin.policies = build_policies(twin.arm.policies, twin)
+        # the monthly series' reporters are closures over their own snapshot cache: give the twin its own
+        twin.datacollector.model_reporters = outcomes.monthly_reporters(twin)
+        return twin

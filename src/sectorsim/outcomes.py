@@ -67,9 +67,9 @@ FLOW_COUNTS = (
 
 
 class TallyWorkers(NamedTuple):
-    """The worker columns the monthly tally reads."""
+    """The worker columns the monthly tally reads, and the rows it counts (the residents, ascending)."""
 
-    resident: NDArray[np.int8]
+    rows: NDArray[np.int64]
     in_labor_force: NDArray[np.bool_]
     employer: NDArray[np.int32]
     program: NDArray[np.int16]
@@ -114,9 +114,8 @@ def _tally(workers: TallyWorkers, employers: TallyEmployers, n_groups: int, n_se
     total_hours = 0.0
     by_group = np.zeros((n_groups, 6), np.float64)
     by_sector = np.zeros((n_sectors, 3), np.float64)
-    for i in range(workers.employer.size):  # loop: workers, one pass (compiled)
-        if workers.resident[i] != 1:
-            continue
+    for t in range(workers.rows.size):  # loop: residents, one pass (compiled)
+        i = workers.rows[t]
         g = workers.group[i]
         n_res += 1
         by_group[g, 0] += 1.0
@@ -174,7 +173,7 @@ def snapshot(model: SectorModel) -> dict[str, float]:
     n_groups = len(model.config.groups)
     t = _tally(
         TallyWorkers(
-            resident=w.resident,
+            rows=model.demography.rows,
             in_labor_force=w.in_labor_force,
             employer=w.employer,
             program=w.program,

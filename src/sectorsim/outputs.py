@@ -4,18 +4,28 @@
 (permissions say little to root, and nothing about /proc, read-only mounts or full disks): they
 create the missing parent folders and a scratch file, then remove everything they created. A
 refusal is an ``InputError`` that names the option and the path, says why and what is allowed.
-``staged_output`` writes a command's files into a scratch folder beside the output folder and moves
-them in only when everything has been written, so a failed command leaves nothing half-written.
+``staged_output`` writes a command's files into a staging folder beside the output folder, writes a
+manifest last (run id, every file's size and SHA-256) and then swaps the staging folder and the output
+folder in one atomic step, so the output folder holds one whole output at every moment, even when
+the command is killed (kill -9 included); staging left by a killed command is removed by the next.
 """
 
 from __future__ import annotations
 
+import ctypes
+import fcntl
+import glob
+import hashlib
+import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sectorsim.errors import InputError
 
@@ -137,9 +147,196 @@ def check_input_file(path: Path, option: str = "") -> None:
         raise InputError(label, "", f"cannot read the file ({_why(exc)})") from None
 
 
+#: The record a finished command writes last into its output folder: a run id, the command, and the
+#: size and SHA-256 of every file it wrote. A folder holds exactly the files its manifest lists.
+MANIFEST = "manifest.json"
+
+#: Files sectorsim commands write: in a folder written before manifests, these were a run's files.
+KNOWN_OUTPUTS = frozenset(
+    {
+        "summary.csv",
+        "comparison.csv",
+        "timeseries.parquet",
+        "target_sectors.csv",
+        "earnings_panel.parquet",
+        "report.html",
+        "impacts.csv",
+        "impacts_quarterly.csv",
+        "subgroups.csv",
+        "costbenefit.csv",
+        "assessment.csv",
+        "assessment_areas.csv",
+        "indices.csv",
+        "noise.csv",
+        "evidence.csv",
+        MANIFEST,
+    }
+)
+
+_RENAME_EXCHANGE = 2  # renameat2(2) flag: swap two paths atomically (Linux 3.15+)
+_AT_FDCWD = -100
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):  # loop: 1 MB blocks of one file
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path, command: str) -> dict[str, Any]:
+    """Write ``folder/manifest.json`` listing every file in ``folder`` (size and SHA-256); return it."""
+    from sectorsim import __version__
+
+    files = {
+        f.name: {"bytes": f.stat().st_size, "sha256": _sha256(f)}
+        for f in sorted(folder.iterdir())  # loop: files the command wrote
+        if f.is_file() and f.name != MANIFEST
+    }
+    manifest = {
+        "run_id": uuid.uuid4().hex,
+        "command": command,
+        "written": datetime.now(UTC).isoformat(timespec="seconds"),
+        "sectorsim": __version__,
+        "files": files,
+    }
+    tmp = folder / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    os.replace(tmp, folder / MANIFEST)
+    return manifest
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The folder's manifest, or None when it has none or it cannot be read."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+        return None
+    return data
+
+
+def run_files(folder: Path) -> set[str]:
+    """Names in ``folder`` that belong to the command output it holds (its manifest's files).
+
+    Everything else (another command's output folder nested in it, a user's own files) is not part
+    of the output and is kept when the output is replaced.
+    """
+    try:
+        names = {p.name for p in folder.iterdir()}
+    except OSError:
+        return set()
+    manifest = read_manifest(folder)
+    listed = set(manifest["files"]) | {MANIFEST} if manifest is not None else set(KNOWN_OUTPUTS)
+    return names & (listed | {f".{MANIFEST}.tmp"})
+
+
+def _move_others(source: Path, target: Path, skip: set[str]) -> None:
+    """Move every entry of ``source`` that is not one of its run files (or in ``skip``) into ``target``."""
+    if not source.is_dir():
+        return
+    keep = run_files(source)
+    for entry in sorted(source.iterdir()):  # loop: entries of an output folder
+        if entry.name in keep or entry.name in skip:
+            continue
+        if target.is_dir() and not _exists(target / entry.name):
+            entry.rename(target / entry.name)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step; False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return rc == 0
+
+
+def _folder_mode(out: Path) -> int:
+    """Permissions for a new output folder: the old folder's, or what the umask gives a new one."""
+    with suppress(OSError):
+        return out.stat().st_mode & 0o7777
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
+def _lock(folder: Path) -> int:
+    """Hold an exclusive lock on ``folder`` for as long as this process lives (or until closed)."""
+    fd = os.open(folder, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def remove_stale_staging(out: Path) -> list[Path]:
+    """Remove staging folders of ``out`` left by commands that were killed; return them.
+
+    A staging folder is stale when no live process holds its lock. Entries in it that are not
+    its run's files (nested outputs it was carrying over) go back into ``out`` first.
+    """
+    removed: list[Path] = []
+    try:
+        candidates = sorted(out.parent.glob(f".{glob.escape(out.name)}.partial-*"))
+    except OSError:
+        return removed
+    for stage in candidates:  # loop: staging folders beside one output folder
+        if not stage.is_dir() or stage.is_symlink():
+            continue
+        try:
+            fd = _lock(stage)
+        except OSError:  # a live command holds it
+            continue
+        try:
+            _move_others(stage, out, skip=set())
+            shutil.rmtree(stage, ignore_errors=True)
+            removed.append(stage)
+        finally:
+            os.close(fd)
+    return removed
+
+
+def _commit(stage: Path, out: Path) -> None:
+    """Make ``stage`` (a finished output with its manifest) the folder ``out``, in one atomic step."""
+    _move_others(out, stage, skip=set(run_files(stage)))  # nested outputs and the user's files stay
+    if not _exists(out):
+        stage.rename(out)
+        return
+    cwd_inside = False
+    with suppress(OSError):
+        cwd_inside = Path.cwd().resolve().is_relative_to(out.resolve())
+    if not cwd_inside and _exchange(stage, out):
+        return
+    # No atomic exchange here (another system, a mount point, the working directory): move the
+    # files in one by one, the manifest last, after removing the old run's files.
+    for name in run_files(out) - run_files(stage):  # loop: the old run's files the new one lacks
+        target = out / name
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+    names = sorted(run_files(stage) - {MANIFEST}) + [MANIFEST]
+    with suppress(FileNotFoundError):
+        (out / MANIFEST).unlink()
+    for name in names:  # loop: files of the new output, the manifest last
+        (stage / name).replace(out / name)
+
+
 @contextmanager
-def staged_output(out: Path) -> Iterator[Path]:
-    """Write into a temporary folder beside ``out``; move files into ``out`` only on success.
+def staged_output(out: Path, command: str = "") -> Iterator[Path]:
+    """Write a command's files into a staging folder beside ``out``; make it ``out`` only on success.
+
+    The command writes into the yielded folder. When it finishes, a manifest is written last and
+    the staging folder takes the place of ``out`` in one atomic step (``renameat2`` exchange), so
+    ``out`` holds one whole output at every moment, the old one or the new one, even under kill
+    -9. Entries of ``out`` that were not the old output's files (another command's folder nested
+    in it, the user's own files) are carried over. Staging folders left by killed commands are
+    removed first.
+
+    Args:
+        out: The output folder.
+        command: The command's name, recorded in the manifest.
 
     Raises:
         InputError: ``out`` cannot be created or written (see ``check_folder``).
@@ -147,20 +344,22 @@ def staged_output(out: Path) -> Iterator[Path]:
     check_folder(out)
     created = [d for d in reversed(out.parents) if not d.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(out)
     done = False
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        lock = _lock(stage)
+        stage.chmod(_folder_mode(out))
         try:
-            yield tmp
-            out.mkdir(exist_ok=True)
-            for f in sorted(tmp.iterdir()):  # loop: files the command wrote
-                target = out / f.name
-                if target.is_dir():
-                    shutil.rmtree(target)
-                f.replace(target)
+            yield stage
+            write_manifest(stage, command)
+            _commit(stage, out)
             done = True
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            with suppress(OSError):
+                _move_others(stage, out, skip=set())  # anything carried over goes back
+            shutil.rmtree(stage, ignore_errors=True)  # the old output, or an unfinished one
+            os.close(lock)
     finally:
         if not done:
             for folder in reversed(created):  # loop: parent folders made for a command that failed

@@ -15,13 +15,54 @@ Reads and writes: nothing of the model; it only moves arguments and results.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+from sectorsim.errors import InputError
+
 #: Seconds between a worker's checks that the process which started it is still alive.
 PARENT_POLL_SECONDS = 0.5
+#: Seconds a Dask scheduler has to answer before the command gives up (before any work starts).
+SCHEDULER_TIMEOUT = 10.0
+SCHEDULER_ALLOWED = "give the address of a running dask.distributed scheduler, tcp://HOST:PORT"
+
+
+def check_scheduler(address: str, option: str = "--scheduler") -> None:
+    """Refuse a scheduler address that is malformed or where no Dask scheduler answers.
+
+    Takes at most about ``SCHEDULER_TIMEOUT`` seconds (a refused connection: at once) and writes
+    nothing, so it runs before a sweep creates anything.
+
+    Raises:
+        InputError: ``error: --scheduler <address>: <why>; <what is allowed>``.
+    """
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    label = f"{option} {address}"
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in ("tcp", "tls"):
+            raise ValueError(f"{scheme}:// addresses are not supported")
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise InputError(label, "", f"is not a scheduler address ({exc}); {SCHEDULER_ALLOWED}") from None
+    try:
+        socket.create_connection((host, int(port)), timeout=SCHEDULER_TIMEOUT).close()
+    except OSError as exc:
+        why = exc.strerror or exc.__class__.__name__
+        raise InputError(label, "", f"nothing answers there ({why}); {SCHEDULER_ALLOWED}") from None
+    from dask.distributed import Client
+
+    try:
+        Client(address, timeout=f"{SCHEDULER_TIMEOUT}s").close()
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(
+            label, "", f"does not answer as a Dask scheduler ({exc.__class__.__name__}); {SCHEDULER_ALLOWED}"
+        ) from None
 
 
 def _exit_with(parent: int) -> None:
@@ -97,7 +138,7 @@ def _run_on_dask[K: Hashable, R](
 
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT}s")
     else:
         cluster = LocalCluster(
             n_workers=dask_local,
@@ -117,4 +158,4 @@ def _run_on_dask[K: Hashable, R](
             cluster.close()
 
 
-__all__ = ["PARENT_POLL_SECONDS", "run_tasks"]
+__all__ = ["PARENT_POLL_SECONDS", "SCHEDULER_TIMEOUT", "check_scheduler", "run_tasks"]

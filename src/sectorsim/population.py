@@ -66,15 +66,23 @@ def build_ladders(scenario: Scenario) -> Ladders:
     wage = np.zeros((n_s, n_r))
     required = np.full((n_s, n_r), 127, np.int8)  # padding rungs are unattainable
     share = np.zeros((n_s, n_r))
+    experience = np.zeros((n_s, n_r), np.int16)
+    preferred = np.zeros((n_s, n_r), bool)
+    pass_rate = np.ones((n_s, 7))  # by credential level 0..6 (level 0 needs no exam)
     for s, sector in enumerate(scenario.sectors):  # loop: sectors
         for r, rung in enumerate(sector.ladder):  # loop: rungs
             wage[s, r], required[s, r], share[s, r] = rung.wage, rung.credential, rung.share
+            experience[s, r], preferred[s, r] = rung.experience_months, not rung.credential_required
         wage[s, len(sector.ladder) :] = sector.ladder[-1].wage
+        pass_rate[s, 1 : 1 + len(sector.exam_pass_rate)] = sector.exam_pass_rate
     return Ladders(
         wage=wage,
         required=required,
         share=share,
         n_rungs=np.array([len(s.ladder) for s in scenario.sectors]),
+        experience=experience,
+        preferred=preferred,
+        pass_rate=pass_rate,
     )
 
 

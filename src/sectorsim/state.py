@@ -30,12 +30,23 @@ class Ladders:
         required: Credential level each (sector, rung) requires.
         share: Share of the sector's positions on each rung (0 for padding).
         n_rungs: Rungs per sector.
+        experience: Months employed in the sector each (sector, rung) requires.
+        preferred: True where employers only prefer the rung's credential (a score, not a gate).
+        pass_rate: Licensing-exam pass rate by (sector, credential level); 1 = no exam.
     """
 
     wage: NDArray[np.float64]
     required: NDArray[np.int8]
     share: NDArray[np.float64]
     n_rungs: NDArray[np.int64]
+    experience: NDArray[np.int16]
+    preferred: NDArray[np.bool_]
+    pass_rate: NDArray[np.float64]
+
+    @property
+    def needs_experience(self) -> bool:
+        """Whether any rung requires experience (the experience count is kept only then)."""
+        return bool(self.experience.any())
 
     @property
     def max_level(self) -> NDArray[np.int8]:

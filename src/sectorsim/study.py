@@ -115,6 +115,12 @@ class Study:
         m.month = np.concatenate([m.month, np.full(rows.size, model.month)])
         return rows, treated
 
+    def barred_rows(self, model: SectorModel) -> np.ndarray:
+        """Rows of the members barred from the program now (controls; the treated too without access)."""
+        rows = self.members.rows
+        rows = rows[rows < model.workers.n]  # a replayed member may arrive later in the run
+        return rows[model.workers.barred[rows]]
+
     # --- follow-up, after the month's earnings --------------------------------------------------
     def record(self, model: SectorModel) -> None:
         """Record this month's outcomes of members still in follow-up."""

@@ -21,6 +21,7 @@ import numpy as np
 from sectorsim import shipped
 from sectorsim.model import SectorModel
 from sectorsim.outcomes import slug
+from sectorsim.processes.employer_books import KINDS
 from sectorsim.scenario.loading import resolve_extends, set_path, validate
 
 DEFAULT_SCENARIO = shipped.path("default.yaml")
@@ -179,12 +180,27 @@ class WorkshopModel(mesa.Model):
             self.running = False
 
     def _record(self) -> None:
+        members = self.members()
         for name, m in self.sides.items():  # loop: the two sides
-            self.history[name].append(side_snapshot(m, self.sector))
+            row = side_snapshot(m, self.sector)
+            row.update(members_snapshot(m, members))
+            self.history[name].append(row)
             now = ladder_cells(m)
             before = self.cells.get(name, now)
             self.moves[name] = ladder_moves(before, now, self.n_cells)
             self.cells[name] = now
+
+    def members(self) -> np.ndarray:
+        """The employers the right side's policy engaged so far (else the left side's): the members.
+
+        Both sides follow these same employers, so the members' lines compare the same firms with
+        and without the policy (the same seed).
+        """
+        for name in ("right", "left"):  # loop: the two sides
+            engaged = self.sides[name].employers.book_engaged_months > 0
+            if engaged.any():
+                return engaged
+        return np.zeros(self.sides["right"].employers.n, bool)
 
     @property
     def n_cells(self) -> int:
@@ -262,3 +278,20 @@ def ladder_moves(before: np.ndarray, now: np.ndarray, n_cells: int) -> np.ndarra
     keep = (a >= 0) & (b >= 0) & (a != b)
     flat = np.bincount(a[keep] * n_cells + b[keep], minlength=n_cells * n_cells)
     return flat.reshape(n_cells, n_cells)
+
+
+def members_snapshot(m: SectorModel, members: np.ndarray) -> dict[str, float]:
+    """The members' turnover and vacancy fill time on one side, since the policies started.
+
+    Turnover: 12 x their separations / their filled position-months; fill time: open position-months
+    / hires (from the employers' books; 0 before there is anything to count).
+    """
+    e = m.employers
+    separations = sum(int(e.column(f"book_{k}")[members].sum()) for k in KINDS)  # loop: kinds
+    filled = float(e.book_filled_months[members].sum())
+    hires = float(e.book_hires[members].sum())
+    return {
+        "members_turnover": 12.0 * separations / filled if filled > 0 else 0.0,
+        "members_fill_months": float(e.book_open_months[members].sum()) / hires if hires > 0 else 0.0,
+        "members": float(members.sum()),
+    }

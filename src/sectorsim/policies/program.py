@@ -79,6 +79,21 @@ class Credential(_Block):
     stackable: bool = Field(True, description="A completer may return for the next level (a career ladder).")
 
 
+class Maturity(_Block):
+    """How effective the provider is: a state that starts at ``start`` and grows with cohorts served."""
+
+    start: Probability = Field(
+        1.0,
+        description="Effectiveness at the start (1 = a mature provider, the no-growth default): the share "
+        "of hiring_commitment and screening_boost its employer relationships deliver.",
+    )
+    cohorts_to_mature: Annotated[float, Field(gt=0.0, le=1000.0)] = Field(
+        8.0,
+        description="Cohorts over which the gap to full effectiveness shrinks by a factor e "
+        "(effectiveness = 1 - (1 - start) x exp(-cohorts / cohorts_to_mature)).",
+    )
+
+
 class TrainingProgramConfig(PolicyBase):
     """Parameters every training program has (defaults are overridden per policy)."""
 
@@ -95,6 +110,27 @@ class TrainingProgramConfig(PolicyBase):
     cohorts_per_intake: int = Field(1, ge=1, le=1000)
     intake_every: int = Field(3, ge=1, le=120, description="Months between intakes.")
     program_months: int = Field(6, ge=1, le=60, description="Length of training (months).")
+    program_months_by_level: list[Annotated[int, Field(ge=1, le=60)]] | None = Field(
+        None,
+        min_length=1,
+        max_length=6,
+        description="Length of training for credential level 1, 2, ... (a stackable pathway's short "
+        "first step, longer later ones); levels past the list take its last entry. None: program_months.",
+    )
+    cost_per_trainee_by_level: list[Money] | None = Field(
+        None,
+        min_length=1,
+        max_length=6,
+        description="Variable cost per trainee by credential level trained for ($); levels past the list "
+        "take its last entry. None: cost_per_trainee.",
+    )
+    maturity: Maturity = Maturity()
+    incumbent_workers: bool = Field(
+        False,
+        description="Train only the incumbent workers of the engaged employers in the target sector, for "
+        "the next level while they keep their job (part-time lock-in); their employer promotes them "
+        "first once they qualify, opening the rung below.",
+    )
     credential: Credential = Credential()
     eligibility: Eligibility = Eligibility()
     take_up: Probability = Field(0.5, description="Share of invited eligible workers who enroll.")
@@ -166,13 +202,28 @@ class TrainingProgram(Policy):
     # ---- shared mechanics --------------------------------------------------------------
     def start(self, model: SectorModel) -> None:
         """Set the budget and engage employers."""
-        cfg, e = self.config, model.employers
+        cfg = self.config
         self.budget = cfg.budget * (1.0 + cfg.employer_contribution)
         self.hosts = self.choose_employers(model)
-        e.engaged[self.hosts] = True
-        e.commitment[self.hosts] = self.pid
-        e.referral_bonus[self.hosts] = cfg.hiring_commitment
-        e.screening_boost[self.hosts] = cfg.screening_boost
+        self.engage(model, self.hosts)
+
+    def engage(self, model: SectorModel, rows: np.ndarray) -> None:
+        """Mark employers ``rows`` engaged and set their hiring levers for this program's completers."""
+        cfg, e = self.config, model.employers
+        e.engaged[rows] = True
+        e.commitment[rows] = self.pid
+        if cfg.maturity.start >= 1.0:
+            e.referral_bonus[rows] = cfg.hiring_commitment
+            e.screening_boost[rows] = cfg.screening_boost
+        else:  # a provider still building its employer relationships delivers part of them
+            e.referral_bonus[rows] = cfg.hiring_commitment * self.effectiveness
+            e.screening_boost[rows] = cfg.screening_boost * self.effectiveness
+
+    @property
+    def effectiveness(self) -> float:
+        """Share of its hiring commitment and screening the provider delivers, after the cohorts it ran."""
+        m = self.config.maturity
+        return float(1.0 - (1.0 - m.start) * np.exp(-self.cohorts / m.cohorts_to_mature))
 
     def step(self, model: SectorModel) -> None:
         """Run an intake in intake months."""
@@ -180,6 +231,8 @@ class TrainingProgram(Policy):
             return
         for host, recruit in self.intakes(model):  # loop: host employers (per-employer logic)
             self._intake(model, host, recruit)
+        if self.config.maturity.start < 1.0 and self.hosts.size:
+            self.engage(model, self.hosts)  # the provider learned from this intake's cohorts
 
     def eligible(self, model: SectorModel, host: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows of eligible workers and the credential level each would train for.
@@ -194,6 +247,10 @@ class TrainingProgram(Policy):
             self._screen = (model.month, *self._static_screen(model))
         _, ok, target = self._screen
         ok = ok & (w.program < 0) & ~w.barred
+        if cfg.incumbent_workers:  # the engaged employers' own workers (the host's, for one host)
+            job = np.maximum(w.employer, 0)
+            at_host = (w.employer == host) if host >= 0 else model.employers.commitment[job] == self.pid
+            ok &= (w.employer >= 0) & at_host & (model.employers.sector[job] == self.sector)
         s = self.sector
         if cfg.credential.portability == "firm_specific":  # the level held depends on the host
             if host >= 0:
@@ -245,10 +302,28 @@ class TrainingProgram(Policy):
         cfg = self.config
         return cfg.cost_per_trainee + (cfg.support.cost_per_participant if cfg.support.enabled else 0)
 
-    def affordable(self, wanted: int) -> int:
-        """Most trainees (<= wanted) whose cohorts' fixed and variable costs fit the budget left."""
+    def months_for(self, level: np.ndarray) -> np.ndarray:
+        """Months of training for each credential level trained for."""
+        by = self.config.program_months_by_level
+        if by is None:
+            return np.full(level.size, self.config.program_months, np.int64)
+        return np.asarray(by, np.int64)[np.clip(level.astype(np.int64) - 1, 0, len(by) - 1)]
+
+    def trainee_costs(self, level: np.ndarray) -> np.ndarray:
+        """Variable cost of each trainee by the level trained for (training plus support, $)."""
+        cfg, by = self.config, self.config.cost_per_trainee_by_level
+        support = cfg.support.cost_per_participant if cfg.support.enabled else 0.0
+        if by is None:
+            return np.full(level.size, self.variable_cost)
+        return np.asarray(by, np.float64)[np.clip(level.astype(np.int64) - 1, 0, len(by) - 1)] + support
+
+    def affordable(self, wanted: int, per: float | None = None) -> int:
+        """Most trainees (<= wanted) whose cohorts' fixed and variable costs fit the budget left.
+
+        ``per``: the variable cost per trainee to plan with (default: :attr:`variable_cost`).
+        """
         cfg = self.config
-        per = self.variable_cost
+        per = self.variable_cost if per is None else per
         left = self.budget - self.spent
         best = 0
         for cohorts in range(-(-wanted // cfg.cohort_size), 0, -1):  # loop: cohorts (a few)
@@ -276,24 +351,35 @@ class TrainingProgram(Policy):
         keys = w.key[idx]
         willing = np.flatnonzero(model.streams.uniform("enroll.take_up", model.month, keys) < cfg.take_up)
         idx, target, keys = idx[willing], target[willing], keys[willing]
-        n = self.affordable(min(idx.size, cfg.cohort_size * cfg.cohorts_per_intake))
+        by_level = cfg.cost_per_trainee_by_level is not None
+        # with costs by level, plan with the dearest level among the willing (the budget always holds)
+        per = float(self.trainee_costs(target).max()) if by_level and target.size else None
+        n = self.affordable(min(idx.size, cfg.cohort_size * cfg.cohorts_per_intake), per)
         if n == 0:
             return
         # invitation order: applicants with priority (randomized into a study) first, then hashed
         invite = model.streams.uniform("enroll.invite", model.month, keys)
         order = first_in_order(w.priority[idx], invite, n)
         sel, level = idx[order], target[order]
-        self.spent += self.cost(n)
+        if by_level:
+            self.spent += -(-n // cfg.cohort_size) * cfg.cost_per_cohort + float(
+                self.trainee_costs(level).sum()
+            )
+        else:
+            self.spent += self.cost(n)
         self.cohorts += -(-n // cfg.cohort_size)
         self.participants += n
+        months = self.months_for(level) if cfg.program_months_by_level is not None else cfg.program_months
         w.program[sel] = self.pid
-        w.training_left[sel] = cfg.program_months
+        w.training_left[sel] = months
         w.training_sector[sel] = self.sector
         w.training_level[sel] = level
         firm = host if cfg.credential.portability == "firm_specific" else -1
         w.training_firm[sel] = firm
         w.ever_enrolled[sel] = True
+        if cfg.incumbent_workers:
+            w.promote_at[sel] = w.employer[sel]
         if cfg.support.enabled:
-            w.support_left[sel] = cfg.program_months + cfg.support.months_after
+            w.support_left[sel] = months + cfg.support.months_after
             w.support_strength[sel] = cfg.support.strength
         model.flows.enrollments += n

@@ -207,13 +207,17 @@ class Demography:
 
     schedule: Schedule
     residents: int  # residents now (kept current by exits and arrivals)
+    #: Rows of the residents, ascending (kept current by exits and arrivals): the monthly passes over
+    #: people run over these rows, so rows of people gone or not yet arrived cost them nothing.
+    rows: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     positions: deque[float] = field(default_factory=lambda: deque(maxlen=13))
 
 
 def build(model: SectorModel) -> Demography:
     """The run's demography (its row schedule was fixed when the tables were allocated)."""
     # every row that exists when the model is built is an initial resident
-    return Demography(schedule(model.config, model.streams), residents=model.workers.n)
+    n = model.workers.n
+    return Demography(schedule(model.config, model.streams), residents=n, rows=np.arange(n, dtype=np.int64))
 
 
 def employment_rate(model: SectorModel) -> float:
@@ -227,10 +231,10 @@ def employment_rate(model: SectorModel) -> float:
 
 
 class ExitWorkers(NamedTuple):
-    """The worker columns the exit draw reads."""
+    """The worker columns the exit draw reads, and the rows it runs over (the residents, ascending)."""
 
+    rows: NDArray[np.int64]
     key: NDArray[np.int64]
-    resident: NDArray[np.int8]
     born: NDArray[np.int16]
     employer: NDArray[np.int32]
     in_labor_force: NDArray[np.bool_]
@@ -250,32 +254,36 @@ class ExitParams(NamedTuple):
 
 
 @njit(cache=True, nogil=True)
-def _exit_draw(workers: ExitWorkers, params: ExitParams) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
-    """Residents who retire or die, residents who move away (one hashed draw each), and how many were here.
+def _exit_draw(
+    workers: ExitWorkers, params: ExitParams
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Residents who retire or die, residents who move away (one hashed draw each), and those who stay.
 
     With u the draw: retire (or die) if u < death + retire (from retirement age) or at exit age; else
     move away if u < that + the migration hazard (times the multiplier for an unemployed searcher).
     """
-    n = workers.key.size
-    retire = np.empty(n, np.int64)
-    move = np.empty(n, np.int64)
-    n_retire = n_move = n_here = 0
-    for i in range(n):  # loop: workers, one pass (compiled)
-        if workers.resident[i] != HERE:
-            continue
-        n_here += 1
+    rows = workers.rows
+    retire = np.empty(rows.size, np.int64)
+    move = np.empty(rows.size, np.int64)
+    stay = np.empty(rows.size, np.int64)
+    n_retire = n_move = n_stay = 0
+    for t in range(rows.size):  # loop: residents, one pass (compiled)
+        i = int(rows[t])
         age = params.month - np.int64(workers.born[i])
         p_out = params.death + (params.retire if age >= params.retirement_months else 0.0)
-        searching = workers.employer[i] < 0 and workers.in_labor_force[i]
+        searching = (workers.employer[i] < 0) & workers.in_labor_force[i]
         p_move = params.migrate * (params.unemployed_multiplier if searching else 1.0)
         u = key_uniform(workers.key[i], params.base)
-        if u < p_out or age >= params.exit_months:
-            retire[n_retire] = i
-            n_retire += 1
-        elif u < p_out + p_move:
-            move[n_move] = i
-            n_move += 1
-    return retire[:n_retire], move[:n_move], n_here
+        out = (u < p_out) | (age >= params.exit_months)
+        away = (not out) & (u < p_out + p_move)
+        # written unconditionally, kept by the counts: no branch on the draw
+        retire[n_retire] = i
+        move[n_move] = i
+        stay[n_stay] = i
+        n_retire += int(out)
+        n_move += int(away)
+        n_stay += int(not (out | away))
+    return retire[:n_retire], move[:n_move], stay[:n_stay]
 
 
 def step(model: SectorModel) -> None:
@@ -305,6 +313,8 @@ def step(model: SectorModel) -> None:
     _arrive(model, entrants, young=True)
     _arrive(model, migrants, young=False)
     demo.residents = residents + entrants.size + migrants.size
+    # arrivals take rows above every earlier row, so the residents' rows stay ascending
+    demo.rows = np.concatenate([demo.rows, entrants, migrants])
     model.flows.entrants += entrants.size
     model.flows.in_migrants += migrants.size
 
@@ -312,9 +322,13 @@ def step(model: SectorModel) -> None:
 def _exits(model: SectorModel, gap: float) -> int:
     """This month's deaths, retirements and moves away; returns the residents left."""
     d, w, t = model.config.demography, model.workers, model.month
-    retire, move, here = _exit_draw(
+    retire, move, stay = _exit_draw(
         ExitWorkers(
-            key=w.key, resident=w.resident, born=w.born, employer=w.employer, in_labor_force=w.in_labor_force
+            rows=model.demography.rows,
+            key=w.key,
+            born=w.born,
+            employer=w.employer,
+            in_labor_force=w.in_labor_force,
         ),
         ExitParams(
             month=t,
@@ -331,9 +345,13 @@ def _exits(model: SectorModel, gap: float) -> int:
     separate(model, leave[w.employer[leave] >= 0], "exit")
     w.resident[leave] = LEFT
     w.in_labor_force[leave] = False
+    # people gone earn nothing (the monthly passes run over residents only, so this is set once)
+    w.wage[leave] = 0.0
+    w.earnings[leave] = 0.0
     model.flows.retirements += retire.size
     model.flows.out_migrants += move.size
-    return here - leave.size
+    model.demography.rows = stay  # arrivals are appended after this
+    return stay.size
 
 
 def _arrive(model: SectorModel, rows: NDArray[np.int64], *, young: bool) -> None:

@@ -4,9 +4,9 @@ A job's monthly wage is the ladder wage of its (sector, rung), times one plus th
 premium (job quality), times one plus ``skill_return`` per standard deviation of basic skills.
 The wage is a full-time equivalent (40 hours a week): this month's earnings are the wage x the
 job's usual weekly hours / 40, varying around that on an unstable job (``sectorsim.processes.hours``);
-an employed trainee gives up ``training_hours_share`` of it; an unemployed trainee receives the
-stipend; anyone else without a job earns nothing (lock-in). People not resident in the region are
-skipped (they neither earn nor count).
+an employed trainee gives up ``training_hours_share`` of it; an unemployed trainee of a program
+receives the stipend (training elsewhere pays none); anyone else without a job earns nothing
+(lock-in). People not resident in the region are skipped (they neither earn nor count).
 
 Reads: workers, employers.premium, ladders, scenario.training and hours. Writes: workers.wage,
 earnings, tenure, unemployed_months, window accumulators (earnings, months employed, months
@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from sectorsim.columns import Column, Declares
+from sectorsim.columns import ELSEWHERE, Column, Declares
 from sectorsim.streams import key_uniform
 
 if TYPE_CHECKING:
@@ -62,10 +62,10 @@ WEEKS_PER_MONTH = 52.0 / 12.0
 
 
 class PayWorkers(NamedTuple):
-    """The worker columns the monthly pay pass reads, and those it writes (marked)."""
+    """The worker columns the pay pass reads, those it writes (marked), and its rows (the residents)."""
 
+    rows: NDArray[np.int64]
     key: NDArray[np.int64]
-    resident: NDArray[np.int8]
     employer: NDArray[np.int32]
     rung: NDArray[np.int8]
     skill: NDArray[np.float32]
@@ -87,6 +87,7 @@ class PayEmployers(NamedTuple):
 
     sector: NDArray[np.int8]
     premium: NDArray[np.float32]
+    schedule_stability: NDArray[np.float32]  # share of an unstable job's hours volatility removed
 
 
 class PayParams(NamedTuple):
@@ -107,40 +108,44 @@ def _month(
     """One pass over the worker table: wage, earnings, tenure, unemployment, window sums.
 
     Earnings of a job are its wage x usual hours / 40 (ladder wages are full-time equivalents),
-    times ``1 + volatility * sqrt(3) * (2u - 1)`` on an unstable job (u hashed per worker and month:
-    a relative sd of ``volatility``), times the trainee's share when in training.
+    times ``1 + volatility * sqrt(3) * (1 - schedule_stability) * (2u - 1)`` on an unstable job (u
+    hashed per worker and month: a relative sd of ``volatility``, less what the employer's stable
+    scheduling removes), times the trainee's share when in training.
     """
     wage, earnings = workers.wage, workers.earnings
     spread = params.volatility * np.sqrt(3.0)
-    for i in range(workers.employer.size):  # loop: workers, one pass (compiled)
-        if workers.resident[i] != 1:
-            wage[i] = 0.0
-            earnings[i] = 0.0
-            continue
+    for t in range(workers.rows.size):  # loop: residents, one pass (compiled)
+        i = workers.rows[t]
         j = workers.employer[i]
+        employed = j >= 0
         training = workers.program[i] >= 0
-        if j >= 0:
-            wage[i] = wage_at(
-                ladder_wage[employers.sector[j], workers.rung[i]],
-                employers.premium[j],
+        stipend = params.stipend if workers.program[i] != ELSEWHERE else 0.0  # programs pay stipends
+        # the job's pay is computed for everyone (row 0 stands in for no employer) and chosen by
+        # selects, not branches: the same arithmetic for the employed, nothing used for the others
+        jj = max(j, 0)
+        pay = np.float32(
+            wage_at(
+                ladder_wage[employers.sector[jj], max(workers.rung[i], 0)],
+                employers.premium[jj],
                 workers.skill[i],
                 params.skill_return,
             )
-            share = np.float64(workers.hours[i]) / 40.0
-            if workers.unstable[i]:
-                share *= 1.0 + spread * (2.0 * key_uniform(workers.key[i], params.hours_base) - 1.0)
-            earnings[i] = np.float64(wage[i]) * share * (params.trainee_hours if training else 1.0)
-            workers.tenure[i] += 1
-        else:
-            wage[i] = 0.0
-            earnings[i] = params.stipend if training else 0.0
-            workers.unemployed_months[i] += 1
+        )
+        share = np.float64(workers.hours[i]) / 40.0
+        damped = spread * (1.0 - np.float64(employers.schedule_stability[jj]))
+        swing = 1.0 + damped * (2.0 * key_uniform(workers.key[i], params.hours_base) - 1.0)
+        share = share * swing if workers.unstable[i] else share
+        from_job = np.float64(pay) * share * (params.trainee_hours if training else 1.0)
+        wage[i] = pay if employed else np.float32(0.0)
+        earnings[i] = from_job if employed else (stipend if training else 0.0)
+        workers.tenure[i] += employed
+        workers.unemployed_months[i] += not employed
         if params.accumulate:
             workers.window_earnings[i] += earnings[i]
-            workers.window_employed[i] += j >= 0
+            workers.window_employed[i] += employed
             workers.window_months[i] += 1
-            if j >= 0:
-                workers.window_hours[i] += np.float64(workers.hours[i]) * WEEKS_PER_MONTH
+            hours_worked = np.float64(workers.hours[i]) * WEEKS_PER_MONTH
+            workers.window_hours[i] += hours_worked if employed else 0.0
 
 
 def step(model: SectorModel, accumulate: bool | None = None) -> None:
@@ -155,8 +160,8 @@ def step(model: SectorModel, accumulate: bool | None = None) -> None:
     w, e, tr = model.workers, model.employers, model.config.training
     _month(
         PayWorkers(
+            rows=model.demography.rows,
             key=w.key,
-            resident=w.resident,
             employer=w.employer,
             rung=w.rung,
             skill=w.skill,
@@ -172,7 +177,7 @@ def step(model: SectorModel, accumulate: bool | None = None) -> None:
             window_months=w.window_months,
             window_hours=w.window_hours,
         ),
-        PayEmployers(sector=e.sector, premium=e.premium),
+        PayEmployers(sector=e.sector, premium=e.premium, schedule_stability=e.schedule_stability),
         model.ladders.wage,
         PayParams(
             skill_return=model.labor.skill_return,

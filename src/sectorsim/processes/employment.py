@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sectorsim.columns import Column, Declares
-from sectorsim.processes import hours
+from sectorsim.processes import employer_books, hours
 from sectorsim.state import NONE
 
 if TYPE_CHECKING:
@@ -43,6 +43,18 @@ DECLARES = Declares(
     ),
 )
 
+
+def count_positions(
+    filled: NDArray[np.int64], employer: NDArray[np.integer], rung: NDArray[np.integer], sign: int
+) -> None:
+    """Add ``sign`` to ``filled[employer, rung]`` for each pair (repeats add up), in one bincount."""
+    if employer.size == 0:
+        return
+    flat = employer.astype(np.int64) * filled.shape[1] + rung
+    counts = np.bincount(flat, minlength=filled.size).reshape(filled.shape)
+    filled += (sign * counts).astype(filled.dtype)
+
+
 SeparationKind = Literal["quit", "barrier", "layoff", "job_to_job", "exit"]
 
 
@@ -59,12 +71,13 @@ def separate(model: SectorModel, idx: NDArray[np.int64], kind: SeparationKind) -
         return
     w, e, f = model.workers, model.employers, model.flows
     emp = w.employer[idx]
-    np.add.at(e.filled, (emp, w.rung[idx]), -1)
+    count_positions(e.filled, emp, w.rung[idx], -1)
     sector = e.sector[emp]
     f.separations_by_sector += np.bincount(sector, minlength=model.n_sectors)
     f.separations_engaged += int(e.engaged[emp].sum())
     annual_wage = 12.0 * w.wage[idx].astype(np.float64)
     f.turnover_cost += float(annual_wage.sum() * model.labor.turnover_cost_share)
+    employer_books.count_separations(model, emp, kind, annual_wage * model.labor.turnover_cost_share)
     match kind:
         case "quit":
             f.quits += idx.size
@@ -114,9 +127,10 @@ def hire(
     piped = (w.pipeline[idx] >= 0) & (w.pipeline[idx] == e.commitment[employer])
     boost = np.where(piped, e.screening_boost[employer], 0.0)
     w.match[idx] = (u ** (1.0 / (1.0 + boost))).astype(np.float32)
+    employer_books.count_hires(model, employer, w.pipeline[idx] >= 0)
     w.employer[idx] = employer
     w.rung[idx] = rung
-    np.add.at(e.filled, (employer, rung), 1)
+    count_positions(e.filled, employer, rung, 1)
     w.tenure[idx] = 0
     w.unemployed_months[idx] = 0
     hours.assign(

@@ -15,6 +15,12 @@ starts (docs/ODD.md, 'Hours'):
 
 With ``hours.enabled: false`` every job is 40 hours, every month.
 
+Stable scheduling (the employer lever ``schedule_stability``, set by a partnership among its members:
+advance notice, no on-call shifts, core schedules, as in the Gap Stable Scheduling Study, Williams et
+al. 2018) removes that share of an unstable job's burden: its hours volatility (``processes/earnings``)
+and its quit premium ``labor_market.unstable_quit_multiplier`` (``processes/separations``). Which jobs
+are unstable is still drawn at hire, so every draw stays where it was.
+
 Reads: scenario sectors and hours. Writes: workers.hours, unstable, wants_more_hours (at hire and at
 initialization; nothing monthly: earnings reads them).
 Sources: docs/ODD.md, 'Hours' (CPS part-time shares and CES average weekly hours by industry).
@@ -46,6 +52,17 @@ DECLARES = Declares(
             False,
             "bool",
             "Works part time but wants more hours (part time for economic reasons).",
+        ),
+    ),
+    employers=(
+        Column(
+            "schedule_stability",
+            "float32",
+            0.0,
+            "0-1",
+            "Share of an unstable job's burden removed by stable scheduling: its month-to-month hours "
+            "volatility and its quit premium; 0 = no policy.",
+            lever=True,
         ),
     ),
 )
@@ -94,10 +111,12 @@ def assign(
 def reservation_pay(model: SectorModel) -> NDArray[np.float32]:
     """What on-the-job searchers compare offers with: the wage, or the monthly pay if they want more hours."""
     w = model.workers
-    if not w.wants_more_hours.any():
+    wanting = np.flatnonzero(w.wants_more_hours)
+    if wanting.size == 0:
         return w.wage
-    factor = np.where(w.wants_more_hours, w.hours / np.float32(FULL_TIME_EQUIVALENT_HOURS), np.float32(1.0))
-    return (w.wage * factor).astype(np.float32)
+    pay = w.wage.copy()
+    pay[wanting] = w.wage[wanting] * (w.hours[wanting] / np.float32(FULL_TIME_EQUIVALENT_HOURS))
+    return pay
 
 
 __all__ = ["DECLARES", "FULL_TIME_EQUIVALENT_HOURS", "assign", "layout", "reservation_pay"]

@@ -52,6 +52,14 @@ class ScreenWorkers(NamedTuple):
     pipeline: NDArray[np.int16]
     unemployed_months: NDArray[np.int16]
     hiring_credit: NDArray[np.float32]
+    experience: NDArray[np.int16]  # (workers, sectors): months employed in each sector
+
+
+class ScreenRungs(NamedTuple):
+    """What each (sector, rung) asks of an applicant, beyond its credential level."""
+
+    experience: NDArray[np.int16]  # months employed in the sector
+    preferred: NDArray[np.bool_]  # the credential is preferred (a score), not required (a gate)
 
 
 class ScreenEmployers(NamedTuple):
@@ -91,6 +99,7 @@ def _screen(
     employers: ScreenEmployers,
     ladder_wage: NDArray[np.float64],
     ladder_required: NDArray[np.int8],
+    rungs: ScreenRungs,
     group_bias: NDArray[np.float64],
     bases: ScreenBases,
     params: ScreenParams,
@@ -124,7 +133,10 @@ def _screen(
             outside,
         )
         required = ladder_required[sector, rung]
-        if level < required:
+        # a required credential is a gate, a preferred one only a score (score_credential per level
+        # short); the rung's experience requirement is a gate
+        short = (level < required) & (not rungs.preferred[sector, rung])
+        if short | (workers.experience[r, sector] < rungs.experience[sector, rung]):
             continue
         pay = wage_at(ladder_wage[sector, rung], employers.premium[j], workers.skill[r], params.skill_return)
         if current >= 0 and not pay > np.float64(workers.wage[r] * params.wage_gain):
@@ -290,6 +302,7 @@ def hires(
             pipeline=w.pipeline,
             unemployed_months=w.unemployed_months,
             hiring_credit=w.hiring_credit,
+            experience=w.experience,
         ),
         ScreenEmployers(
             key=e.key,
@@ -300,6 +313,7 @@ def hires(
         ),
         model.ladders.wage,
         model.ladders.required,
+        ScreenRungs(experience=model.ladders.experience, preferred=model.ladders.preferred),
         model.group_bias,
         ScreenBases(
             recognize=streams.base("hire.recognize", month),

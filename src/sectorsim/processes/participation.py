@@ -54,10 +54,10 @@ DECLARES = Declares(
 
 
 class FlowWorkers(NamedTuple):
-    """The worker columns the U <-> N flows read."""
+    """The worker columns the U <-> N flows read, and the rows they run over (the residents, ascending)."""
 
+    rows: NDArray[np.int64]
     key: NDArray[np.int64]
-    resident: NDArray[np.int8]
     employer: NDArray[np.int32]
     program: NDArray[np.int16]
     in_labor_force: NDArray[np.bool_]
@@ -87,30 +87,26 @@ def _flows(workers: FlowWorkers, params: FlowParams) -> tuple[NDArray[np.int64],
     at most 1); a person out of the labor force joins if it is below the entry hazard (times the
     barrier multiplier, at most 1). Those who lost a job this month are skipped.
     """
-    n = workers.key.size
-    leave = np.empty(n, np.int64)
-    join = np.empty(n, np.int64)
+    rows = workers.rows
+    leave = np.empty(rows.size, np.int64)
+    join = np.empty(rows.size, np.int64)
     n_leave = n_join = 0
-    for i in range(n):  # loop: workers, one pass (compiled)
-        if workers.resident[i] != 1 or workers.employer[i] >= 0 or workers.program[i] >= 0:
-            continue
-        if workers.just_lost[i]:
-            continue
+    for t in range(rows.size):  # loop: residents, one pass (compiled)
+        i = rows[t]
+        # every quantity is computed for everyone and the row kept by a count (no branch on the draws)
+        jobless = (workers.employer[i] < 0) & (workers.program[i] < 0) & (not workers.just_lost[i])
         barrier = workers.barrier[i]
         u = key_uniform(workers.key[i], params.base)
-        if workers.in_labor_force[i]:
-            p = params.exit_rate
-            if workers.unemployed_months[i] >= params.discouraged_after:
-                p *= params.discouraged_multiplier
-            p = min(p * (params.barrier_exit_multiplier if barrier else 1.0), 1.0)
-            if u < p:
-                leave[n_leave] = i
-                n_leave += 1
-        else:
-            p = min(params.entry_rate * (params.barrier_entry_multiplier if barrier else 1.0), 1.0)
-            if u < p:
-                join[n_join] = i
-                n_join += 1
+        p_exit = params.exit_rate
+        if workers.unemployed_months[i] >= params.discouraged_after:
+            p_exit *= params.discouraged_multiplier
+        p_exit = min(p_exit * (params.barrier_exit_multiplier if barrier else 1.0), 1.0)
+        p_entry = min(params.entry_rate * (params.barrier_entry_multiplier if barrier else 1.0), 1.0)
+        in_lf = workers.in_labor_force[i]
+        leave[n_leave] = i
+        join[n_join] = i
+        n_leave += jobless & in_lf & (u < p_exit)
+        n_join += jobless & (not in_lf) & (u < p_entry)
     return leave[:n_leave], join[:n_join]
 
 
@@ -134,8 +130,8 @@ def step(model: SectorModel) -> None:
     just_lost[lost] = True
     leave, join = _flows(
         FlowWorkers(
+            rows=model.demography.rows,
             key=w.key,
-            resident=w.resident,
             employer=w.employer,
             program=w.program,
             in_labor_force=w.in_labor_force,

@@ -23,10 +23,10 @@ if TYPE_CHECKING:
 
 
 class SearchWorkers(NamedTuple):
-    """The worker columns the search pass reads."""
+    """The worker columns the search pass reads, and the rows it runs over (the residents, ascending)."""
 
+    rows: NDArray[np.int64]
     key: NDArray[np.int64]
-    resident: NDArray[np.int8]
     in_labor_force: NDArray[np.bool_]
     program: NDArray[np.int16]
     employer: NDArray[np.int32]
@@ -44,6 +44,7 @@ class SearchParams(NamedTuple):
     apps_inactive: float  # participation.passive_applications (people out of the labor force)
     search_base: np.uint64  # stream "search.on_the_job"
     count_base: np.uint64  # stream "search.applications"
+    retention: NDArray[np.float64]  # per employer: factor on its workers' on-the-job search (1: none)
 
 
 @njit(cache=True, nogil=True)
@@ -53,35 +54,47 @@ def _search(
     """Compiled pass over workers: this month's searchers and their application counts.
 
     Residents not in training search: every unemployed person; an employed one with probability
-    ``on_the_job`` (``involuntary`` if part time and wanting more hours); a person out of the labor
+    ``on_the_job`` (``involuntary`` if part time and wanting more hours) times its employer's
+    ``retention`` factor (the practices that cut quits also cut looking: supervisor training and a
+    visible career ladder, :func:`retention`); a person out of the labor
     force sends ``apps_inactive`` applications on average (contacts, not a search).
 
     Returns searcher rows (ascending), application counts, and the number of unemployed searchers
     (those sending none included).
     """
-    key = workers.key
-    rows = np.empty(key.size, np.int64)
-    counts = np.empty(key.size, np.int64)
+    key, here = workers.key, workers.rows
+    rows = np.empty(here.size, np.int64)
+    counts = np.empty(here.size, np.int64)
     n_out = n_unemployed = 0
-    for i in range(key.size):  # loop: workers, one pass (compiled)
-        if workers.program[i] >= 0 or workers.resident[i] != 1:
-            continue
-        if workers.employer[i] >= 0:
-            p = params.involuntary if workers.wants_more_hours[i] else params.on_the_job
-            if not key_uniform(key[i], params.search_base) < p:
-                continue
-            base = params.apps_employed
-        elif workers.in_labor_force[i]:
-            n_unemployed += 1
-            base = params.apps_unemployed
-        else:
-            base = params.apps_inactive
+    for t in range(here.size):  # loop: residents, one pass (compiled)
+        i = here[t]
+        # every quantity is computed for everyone and the row kept by a count (no branch on the draws)
+        free = workers.program[i] < 0
+        employed = workers.employer[i] >= 0
+        in_lf = workers.in_labor_force[i]
+        p = params.involuntary if workers.wants_more_hours[i] else params.on_the_job
+        p *= params.retention[max(workers.employer[i], 0)]
+        drawn = key_uniform(key[i], params.search_base) < p
+        base = (
+            params.apps_employed if employed else (params.apps_unemployed if in_lf else params.apps_inactive)
+        )
         n = rounded(base * group_network[workers.group[i]], key_uniform(key[i], params.count_base))
-        if n > 0:
-            rows[n_out] = i
-            counts[n_out] = n
-            n_out += 1
+        n_unemployed += free & (not employed) & in_lf
+        rows[n_out] = i
+        counts[n_out] = n
+        n_out += free & ((not employed) | drawn) & (n > 0)
     return rows[:n_out], counts[:n_out], n_unemployed
+
+
+def retention(model: SectorModel) -> NDArray[np.float64]:
+    """Per employer: the factor its practices put on its workers' on-the-job search (1: no policy).
+
+    Quits to other jobs are quits too: supervisor training and a visible career ladder, which cut
+    an employer's separation hazard, cut its workers' search on the job by the same share.
+    """
+    e = model.employers
+    f64 = np.float64
+    return (1.0 - e.supervision_relief.astype(f64)) * (1.0 - e.ladder_quit_relief.astype(f64))
 
 
 def searchers(model: SectorModel) -> tuple[np.ndarray, np.ndarray]:
@@ -89,8 +102,8 @@ def searchers(model: SectorModel) -> tuple[np.ndarray, np.ndarray]:
     w, lm = model.workers, model.labor
     rows, counts, n_unemployed = _search(
         SearchWorkers(
+            rows=model.demography.rows,
             key=w.key,
-            resident=w.resident,
             in_labor_force=w.in_labor_force,
             program=w.program,
             employer=w.employer,
@@ -106,6 +119,7 @@ def searchers(model: SectorModel) -> tuple[np.ndarray, np.ndarray]:
             apps_inactive=float(model.config.participation.passive_applications),
             search_base=model.streams.base("search.on_the_job", model.month),
             count_base=model.streams.base("search.applications", model.month),
+            retention=retention(model),
         ),
     )
     model.flows.searching_unemployed = n_unemployed

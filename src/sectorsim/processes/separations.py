@@ -3,19 +3,32 @@
 Monthly probability for an employed worker in sector s on rung r at employer e:
 
     p = base_s * (1 - rung_decline)**r * (1 + premium_e)**(-quality_elasticity)
-        * separation_multiplier_e * (1 + match_effect * (1 - 2 * match))
-        * (1 + (new_hire_multiplier - 1) * exp(-tenure / tenure_months_scale))
+        * separation_multiplier_e * (1 - supervision_relief_e)
+        * (1 + match_effect * (1 - 2 * match))
+        * (1 + (new_hire_multiplier - 1) * exp(-tenure / tenure_months_scale) * (1 - onboarding_relief_e))
+        * [unstable job] (1 + (unstable_quit_multiplier - 1) * (1 - schedule_stability_e))
+        * [below the sector's top rung] (1 - ladder_quit_relief_e)
 
 plus, for workers with a barrier, a shock with probability
 ``barrier_shock_rate * (1 - support_strength)`` while support services last.
 Job-to-job moves are turnover too; they happen in matching.
 
-Reads: workers (employer, rung, match, tenure, barrier, support), employers (sector, premium,
-separation_multiplier), scenario sectors.separation_rate and labor_market.
+The employer's practices are levers a partnership sets among its members (docs/ODD.md, 'Levers'):
+onboarding and mentoring of new hires (``onboarding_relief``: the share of the new-hire excess hazard
+removed), supervisor training (``supervision_relief``), stable schedules (``schedule_stability``,
+declared in ``sectorsim.processes.hours``: the share of an unstable job's quit premium removed) and
+visible career ladders (``ladder_quit_relief`` for incumbents who have a rung to climb).
+Every one is 0 without a policy, and the hazard is then the same number to the last bit.
+
+Reads: workers (employer, rung, match, tenure, unstable, barrier, support), employers (sector, premium,
+separation_multiplier and the practice levers), ladders, scenario sectors.separation_rate and
+labor_market.
 Writes: ends jobs via ``employment.separate``.
 Sources: base rates calibrated to JOLTS separations (docs/VALIDATION.md); the quality
 elasticity follows the separation-elasticity range in Manning (2003); tenure profile: assumption
-shaped on the well-documented decline of separation hazards with tenure (Farber 1994).
+shaped on the well-documented decline of separation hazards with tenure (Farber 1994); the premium of
+unstable schedules, ``unstable_quit_multiplier`` (1 by default, the calibrated market; about 1.2 in
+Bergman, David and Song 2023 and Choper, Schneider and Harknett 2021: docs/ODD.md).
 """
 
 from __future__ import annotations
@@ -44,6 +57,30 @@ DECLARES = Declares(
             "Multiplier on the employer's separation hazard; 1 = no policy.",
             lever=True,
         ),
+        Column(
+            "onboarding_relief",
+            "float32",
+            0.0,
+            "0-1",
+            "Share of the new-hire excess separation hazard removed (onboarding, mentoring); 0 = no policy.",
+            lever=True,
+        ),
+        Column(
+            "supervision_relief",
+            "float32",
+            0.0,
+            "0-1",
+            "Proportional cut in the separation hazard from supervisor training; 0 = no policy.",
+            lever=True,
+        ),
+        Column(
+            "ladder_quit_relief",
+            "float32",
+            0.0,
+            "0-1",
+            "Cut in the separation hazard of incumbents below the top rung (a visible career ladder).",
+            lever=True,
+        ),
     ),
 )
 
@@ -55,28 +92,40 @@ def employer_factors(model: SectorModel) -> np.ndarray:
         model.sector_separation[e.sector]
         * (1.0 + e.premium.astype(np.float64)) ** (-lm.quality_elasticity)
         * e.separation_multiplier
+        * (1.0 - e.supervision_relief.astype(np.float64))
     )
 
 
 class SeparationWorkers(NamedTuple):
-    """The worker columns the separation draw reads."""
+    """The worker columns the separation draw reads, and the rows it runs over (the residents, ascending)."""
 
+    rows: NDArray[np.int64]
     key: NDArray[np.int64]
     employer: NDArray[np.int32]
     rung: NDArray[np.int8]
     tenure: NDArray[np.int16]
     match: NDArray[np.float32]
+    unstable: NDArray[np.bool_]
     barrier: NDArray[np.bool_]
     support_left: NDArray[np.int16]
     support_strength: NDArray[np.float32]
 
 
 class HazardFactors(NamedTuple):
-    """Factors of the monthly quit hazard: by employer row, by rung, by tenure (0-240 months)."""
+    """Factors of the monthly quit hazard: by employer row, by rung, by tenure (0-240 months).
+
+    ``tenure`` is the new-hire excess (the tenure factor minus 1), which ``new_hire`` (per employer:
+    1 - onboarding relief) scales; ``unstable`` multiplies the hazard of an unstable job, ``ladder``
+    that of a worker below ``top_rung`` (both per employer).
+    """
 
     employer: NDArray[np.float64]
     rung: NDArray[np.float64]
     tenure: NDArray[np.float64]
+    new_hire: NDArray[np.float64]
+    unstable: NDArray[np.float64]
+    ladder: NDArray[np.float64]
+    top_rung: NDArray[np.int64]
 
 
 class SeparationParams(NamedTuple):
@@ -93,48 +142,69 @@ def _draw(
     workers: SeparationWorkers, factors: HazardFactors, params: SeparationParams
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Rows that quit or are discharged, and rows hit by a barrier shock (and did not quit)."""
-    n = workers.employer.size
-    quits = np.empty(n, np.int64)
-    shocks = np.empty(n, np.int64)
+    rows = workers.rows
+    quits = np.empty(rows.size, np.int64)
+    shocks = np.empty(rows.size, np.int64)
     n_quit = n_shock = 0
     one, two = np.float32(1.0), np.float32(2.0)
-    for i in range(n):  # loop: workers, one pass (compiled)
+    for t in range(rows.size):  # loop: residents, one pass (compiled)
+        i = rows[t]
         j = workers.employer[i]
-        if j < 0:
-            continue
-        p = factors.employer[j] * factors.rung[workers.rung[i]] * factors.tenure[min(workers.tenure[i], 240)]
+        # the hazard is computed for everyone (row 0 stands in for no employer), the row kept by a
+        # count: no branch on the draws
+        jj = max(j, 0)
+        excess = factors.tenure[min(workers.tenure[i], 240)] * factors.new_hire[jj]
+        p = factors.employer[jj] * factors.rung[max(workers.rung[i], 0)] * (1.0 + excess)
+        p = p * factors.unstable[jj] if workers.unstable[i] else p
+        p = p * factors.ladder[jj] if workers.rung[i] < factors.top_rung[jj] else p
         p *= np.float64(one + params.match_effect * (one - two * workers.match[i]))
-        if key_uniform(workers.key[i], params.quit_base) < min(p, 1.0):
-            quits[n_quit] = i
-            n_quit += 1
-            continue
-        if workers.barrier[i]:
-            supported = workers.support_strength[i] if workers.support_left[i] > 0 else np.float32(0.0)
-            if key_uniform(workers.key[i], params.shock_base) < np.float64(
-                params.shock_rate * (one - supported)
-            ):
-                shocks[n_shock] = i
-                n_shock += 1
+        quit = (j >= 0) & (key_uniform(workers.key[i], params.quit_base) < min(p, 1.0))
+        quits[n_quit] = i
+        n_quit += quit
+        supported = workers.support_strength[i] if workers.support_left[i] > 0 else np.float32(0.0)
+        hit = key_uniform(workers.key[i], params.shock_base) < np.float64(
+            params.shock_rate * (one - supported)
+        )
+        shocks[n_shock] = i
+        n_shock += (j >= 0) & (not quit) & workers.barrier[i] & hit
     return quits[:n_quit], shocks[:n_shock]
+
+
+def practice_factors(model: SectorModel) -> HazardFactors:
+    """The hazard's factors by employer, rung and tenure, with each employer's practices."""
+    e, lm = model.employers, model.labor
+    f64 = np.float64
+    rung_factor = (1.0 - lm.rung_separation_decline) ** np.arange(model.n_rungs, dtype=f64)
+    excess = (lm.new_hire_multiplier - 1.0) * np.exp(-np.arange(241) / lm.tenure_months_scale)
+    unstable_excess = (lm.unstable_quit_multiplier - 1.0) * (1.0 - e.schedule_stability.astype(f64))
+    return HazardFactors(
+        employer=employer_factors(model),
+        rung=rung_factor,
+        tenure=excess,
+        new_hire=1.0 - e.onboarding_relief.astype(f64),
+        unstable=1.0 + unstable_excess,
+        ladder=1.0 - e.ladder_quit_relief.astype(f64),
+        top_rung=model.ladders.n_rungs[e.sector] - 1,
+    )
 
 
 def step(model: SectorModel) -> None:
     """Draw this month's separations to non-employment."""
     w, lm = model.workers, model.labor
-    rung_factor = (1.0 - lm.rung_separation_decline) ** np.arange(model.n_rungs, dtype=np.float64)
-    tenure_factor = 1.0 + (lm.new_hire_multiplier - 1.0) * np.exp(-np.arange(241) / lm.tenure_months_scale)
     quits, shocks = _draw(
         SeparationWorkers(
+            rows=model.demography.rows,
             key=w.key,
             employer=w.employer,
             rung=w.rung,
             tenure=w.tenure,
             match=w.match,
+            unstable=w.unstable,
             barrier=w.barrier,
             support_left=w.support_left,
             support_strength=w.support_strength,
         ),
-        HazardFactors(employer=employer_factors(model), rung=rung_factor, tenure=tenure_factor),
+        practice_factors(model),
         SeparationParams(
             match_effect=np.float32(lm.match_effect),
             shock_rate=np.float32(lm.barrier_shock_rate),

@@ -1,7 +1,13 @@
 """Training: monthly progress of enrolled trainees, dropout, completion and credential award.
 
-Enrollment itself is a policy's decision (``sectorsim.policies.program``); this process only moves
-trainees along, whatever program they are in.
+Enrollment in a program is a policy's decision (``sectorsim.policies.program``); this process only
+moves trainees along, whatever program they are in. It also runs the other routes to a credential
+(``training.elsewhere``: a community college or another provider, open to anyone it serves, the
+controls of a study included; and ``evaluation.control_training``, the training elsewhere a study's
+barred applicants find): those trainees have ``program == ELSEWHERE``, so they are in training
+(lock-in, no search) but in no program's pipeline. A completer of a level whose sector sets a
+licensing exam (``exam_pass_rate``) holds the credential only on passing; one who fails keeps the
+skills and the program's referrals, a training certificate, not the credential.
 
 Reads: workers (program, training_left, training_sector, training_level, training_firm, barrier,
 support_left, support_strength), scenario.training.
@@ -18,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sectorsim.columns import Column, Declares
+from sectorsim.columns import ELSEWHERE, Column, Declares
 from sectorsim.state import NONE
 
 if TYPE_CHECKING:
@@ -64,19 +70,19 @@ PLACEMENT_WINDOW_MONTHS = 6
 
 
 def step(model: SectorModel) -> None:
-    """Advance every trainee by one month."""
+    """Advance every trainee by one month; then start this month's trainees elsewhere."""
     w, tr_cfg, f = model.workers, model.config.training, model.flows
     gone = np.flatnonzero((w.program >= 0) & (w.resident != 1))  # left the region: the course ends
+    f.dropouts += int((w.program[gone] != ELSEWHERE).sum())
     w.program[gone] = NONE
-    f.dropouts += gone.size
     idx = np.flatnonzero(w.program >= 0)
     if idx.size:
         supported = np.where(w.support_left[idx] > 0, w.support_strength[idx], 0.0)
         p_drop = tr_cfg.dropout_rate * np.where(w.barrier[idx], tr_cfg.barrier_dropout_multiplier, 1.0)
         p_drop = p_drop * (1.0 - supported)
         drop = model.streams.uniform("training.dropout", model.month, w.key[idx]) < p_drop
+        f.dropouts += int((w.program[idx[drop]] != ELSEWHERE).sum())
         w.program[idx[drop]] = NONE
-        f.dropouts += int(drop.sum())
         idx = idx[~drop]
         w.training_left[idx] -= 1
         done = idx[w.training_left[idx] <= 0]
@@ -84,10 +90,11 @@ def step(model: SectorModel) -> None:
     active = w.support_left > 0
     w.support_left[active] -= 1
     _placements(model)
+    _start_elsewhere(model)
 
 
 def _award(model: SectorModel, done: np.ndarray) -> None:
-    """Award credentials to completers and put them in their program's referral pipeline."""
+    """Award credentials to completers who pass the exam; program completers join the pipeline."""
     if done.size == 0:
         return
     w, f = model.workers, model.flows
@@ -95,19 +102,77 @@ def _award(model: SectorModel, done: np.ndarray) -> None:
     level = w.training_level[done]
     firm = w.training_firm[done]
     portable = firm < 0
-    rows, cols = done[portable], sector[portable]
-    w.credential[rows, cols] = np.maximum(w.credential[rows, cols], level[portable])
+    pass_rate = model.ladders.pass_rate[sector, level]
+    if (pass_rate < 1.0).any():  # a licensing exam: a portable credential only for those who pass
+        u = model.streams.uniform("training.exam", model.month, w.key[done])
+        passed = u < pass_rate
+        portable_award = portable & passed
+    else:
+        passed = np.ones(done.size, bool)
+        portable_award = portable
+    rows, cols = done[portable_award], sector[portable_award]
+    w.credential[rows, cols] = np.maximum(w.credential[rows, cols], level[portable_award])
     fs = done[~portable]
     w.firm_level[fs] = level[~portable]
     w.firm_employer[fs] = firm[~portable]
     w.firm_sector[fs] = sector[~portable]
     w.skill[done] += np.float32(model.config.training.skill_gain)
-    w.pipeline[done] = w.program[done]
-    w.completed_month[done] = model.month
-    w.placed[done] = False
+    program = w.program[done] != ELSEWHERE
+    mine = done[program]
+    w.pipeline[mine] = w.program[mine]
+    w.completed_month[mine] = model.month
+    w.placed[mine] = False
     w.program[done] = NONE
-    f.completions += done.size
-    f.credentials += done.size
+    f.completions += mine.size
+    f.credentials += int((program & (passed | ~portable)).sum())
+    f.elsewhere_completions += done.size - mine.size
+
+
+def _enroll_elsewhere(model: SectorModel, rows: np.ndarray, sector: int, months: int) -> None:
+    """Enroll ``rows`` in training elsewhere for the next level of ``sector``'s credential."""
+    w = model.workers
+    held = w.credential[rows, sector].astype(np.int64)
+    w.program[rows] = ELSEWHERE
+    w.training_left[rows] = months
+    w.training_sector[rows] = sector
+    w.training_level[rows] = np.minimum(held + 1, int(model.ladders.max_level[sector]))
+    w.training_firm[rows] = NONE
+    w.support_left[rows] = 0
+    model.flows.elsewhere_starts += rows.size
+
+
+def _start_elsewhere(model: SectorModel) -> None:
+    """Start this month's courses elsewhere: the scenario's routes, then a study's control services.
+
+    Each route serves residents of the labor force (or only its unemployed) not in training whose
+    credential in its sector is below the sector's top level; each starts with the route's monthly
+    probability (stream ``elsewhere.start``, call = the route's index). A study's barred applicants
+    still in follow-up start training for the program's credential at the monthly hazard that gives
+    ``control_training.share`` within ``within_months`` (stream ``elsewhere.control``).
+    """
+    w, lad = model.workers, model.ladders
+    for k, route in enumerate(model.config.training.elsewhere):  # loop: routes (a few)
+        if route.rate <= 0:
+            continue
+        s = model.sector_index[route.sector]
+        rows = model.demography.rows
+        ok = (w.program[rows] < 0) & w.in_labor_force[rows] & (w.credential[rows, s] < lad.max_level[s])
+        if route.who == "unemployed":
+            ok &= w.employer[rows] < 0
+        cand = rows[ok]
+        u = model.streams.uniform("elsewhere.start", model.month, w.key[cand], call=k)
+        _enroll_elsewhere(model, cand[u < route.rate], s, route.months)
+    study = model.study
+    if study is None or study.config.control_training.share <= 0:
+        return
+    ct = study.config.control_training
+    cand = study.barred_rows(model)
+    s = study.program.sector
+    cand = cand[(w.program[cand] < 0) & (w.resident[cand] == 1) & (w.credential[cand, s] < lad.max_level[s])]
+    hazard = 1.0 - (1.0 - ct.share) ** (1.0 / ct.within_months)
+    u = model.streams.uniform("elsewhere.control", model.month, w.key[cand])
+    months = ct.months or study.program.config.program_months
+    _enroll_elsewhere(model, cand[u < hazard], s, months)
 
 
 def _placements(model: SectorModel) -> None:

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 
 class UpskillWorkers(NamedTuple):
-    """The worker columns the upskilling draw reads."""
+    """The worker columns the upskilling draw reads, and the rows it runs over (the residents, ascending)."""
 
+    rows: NDArray[np.int64]
     key: NDArray[np.int64]
     employer: NDArray[np.int32]
     rung: NDArray[np.int8]
@@ -54,19 +55,22 @@ def _draw(
 
     Returns their rows (ascending), the sector and the level each earns.
     """
-    n = workers.key.size
-    rows = np.empty(n, np.int64)
-    sectors = np.empty(n, np.int64)
-    levels = np.empty(n, np.int8)
+    here = workers.rows
+    rows = np.empty(here.size, np.int64)
+    sectors = np.empty(here.size, np.int64)
+    levels = np.empty(here.size, np.int8)
     k = 0
-    for i in range(n):  # loop: workers, one pass (compiled)
+    for t in range(here.size):  # loop: residents, one pass (compiled)
+        i = here[t]
         j = workers.employer[i]
-        if j < 0 or workers.program[i] >= 0:
+        # the rare event first, in one test of all conditions (no short circuit): a predicted branch
+        drawn = key_uniform(workers.key[i], base) < rate
+        if not ((j >= 0) & (workers.program[i] < 0) & drawn):
             continue
         s = np.int64(ladders.employer_sector[j])
         nxt = min(np.int64(workers.rung[i]) + 1, ladders.n_rungs[s] - 1)
         needed = ladders.required[s, nxt]
-        if workers.credential[i, s] < needed and key_uniform(workers.key[i], base) < rate:
+        if workers.credential[i, s] < needed:
             rows[k] = i
             sectors[k] = s
             levels[k] = needed
@@ -82,7 +86,12 @@ def step(model: SectorModel) -> None:
     w, e, lad = model.workers, model.employers, model.ladders
     rows, sectors, levels = _draw(
         UpskillWorkers(
-            key=w.key, employer=w.employer, rung=w.rung, program=w.program, credential=w.credential
+            rows=model.demography.rows,
+            key=w.key,
+            employer=w.employer,
+            rung=w.rung,
+            program=w.program,
+            credential=w.credential,
         ),
         UpskillLadders(employer_sector=e.sector, n_rungs=lad.n_rungs.astype(np.int64), required=lad.required),
         float(rate),

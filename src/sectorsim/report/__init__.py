@@ -3,11 +3,12 @@
 Every report is built on the one page shell of :mod:`sectorsim.report.page` (head, style sheet,
 figures embedded as PNG so the file opens offline and can be mailed alone). Modules: ``page`` (the
 shell, figure embedding and layout), ``formats`` (numbers and labels), ``run``, ``evaluation``,
-``assessment``, ``sweep`` and ``budgets`` (one report each), and ``headline`` (the run report's
-first section).
+``assessment``, ``sweep``, ``discovery`` and ``budgets`` (one report each), and ``headline`` (the run
+report's first section).
 """
 
 from sectorsim.report.assessment import assessment_figures, write_assessment_report
+from sectorsim.report.discovery import write_discovery_report
 from sectorsim.report.evaluation import impact_figure, write_evaluation_report
 from sectorsim.report.formats import LABELS, fmt, interval
 from sectorsim.report.page import figure
@@ -35,6 +36,7 @@ __all__ = [
     "sensitivity_figures",
     "turnover_figure",
     "write_assessment_report",
+    "write_discovery_report",
     "write_evaluation_report",
     "write_report",
     "write_sensitivity_report",

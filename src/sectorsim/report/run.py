@@ -39,6 +39,21 @@ EXTRA = (
     "turnover_engaged",
     "vacancy_fill_months",
 )
+#: The employer side: engaged employers beside the same employers in the reference arm (same seed).
+EMPLOYER_SIDE = (
+    "engaged_employers",
+    "turnover_engaged",
+    "turnover_engaged_reference",
+    "turnover_engaged_change",
+    "turnover_engaged_change_pct",
+    "vacancy_fill_months_engaged",
+    "vacancy_fill_months_engaged_reference",
+    "program_hire_share_engaged",
+    "turnover_cost_saved",
+    "vacancy_cost_saved",
+    "employer_contributions",
+    "employer_return",
+)
 #: Metrics of the differences plot, one panel each.
 DIFFERENCES = ("earnings_mean", "turnover_rate", "earnings_gap", "employment_rate")
 
@@ -169,6 +184,22 @@ def comparison_table(
     return f"<table><tr><th>metric</th>{head}</tr>{''.join(body)}</table>"
 
 
+def _employer_side_html(comparison: pd.DataFrame, reference: str, scenario: Scenario) -> str:
+    """The employer side: each arm's engaged employers, and the same employers in the reference arm."""
+    present = set(comparison["metric"])
+    metrics = [m for m in EMPLOYER_SIDE if m in present]  # loop: metrics
+    if not metrics:
+        return ""
+    return f"""<h2>The employer side</h2>
+<p>The employers each arm's policies engaged (at any time), followed with the same seed in
+<b>{html.escape(reference)}</b>: their turnover there, and the paired change (arm minus reference, per
+replication, with its 95% CI). Savings are the same employers' turnover and vacancy costs in the
+reference arm minus those in the arm; the employers' return is (savings − contributions) ÷
+contributions, pooled over engaged employers (employers.csv has it per employer). The "difference"
+lines of this table compare with the reference arm's own row, which engages nobody.</p>
+{comparison_table(comparison, reference, metrics, scenario)}"""
+
+
 def write_report(
     path: str,
     scenario: Scenario,
@@ -214,6 +245,7 @@ each arm's policies; {scenario.replications} replications, paired by seed (commo
 difference from <b>{html.escape(arm_label(ref))}</b> in bold [95% CI]. An interval that excludes 0 means the policy's
 effect is distinguishable from replication noise.</p>
 {comparison_table(comparison, ref, metrics, scenario)}
+{_employer_side_html(comparison, ref, scenario)}
 <h2>Plots</h2>{imgs}{extra_html}
 <h2>How to read this report</h2>
 <ul><li>Earnings are mean monthly earnings of <i>all</i> working-age residents over the policy horizon,

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sectorsim.errors import KeyedValueError
-from sectorsim.metrics import collisions
+from sectorsim.metrics import collisions, slug
 from sectorsim.policies.config import PolicyConfig
 from sectorsim.policies.program import TrainingProgramConfig
 
@@ -21,6 +21,39 @@ Share = Annotated[float, Field(gt=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Money = Annotated[float, Field(ge=0.0, le=1e12)]
+Minutes = Annotated[float, Field(ge=0.0, le=1440.0)]
+Score = Annotated[float, Field(ge=0.0, le=10.0)]
+
+#: Most a sector's (or a rung's) positions may multiply by over a run, through growth and shocks
+#: together. The population does not grow with demand, so beyond this a run is mostly vacancies
+#: (and time), and counts would leave the integers the model keeps them in.
+MAX_POSITIONS_FACTOR = 10.0
+
+
+def peak_positions_factor(growth: float, shocks: list[tuple[int, float]], months: int) -> tuple[float, int]:
+    """Largest multiple of its starting positions a rung reaches, and the month it is reached.
+
+    Positions grow by ``(1 + growth) ** (1 / 12)`` a month (processes/demand.py) and a shock
+    ``(month, change)`` multiplies them by ``1 + change`` in that month (months counted from the start
+    of the run, burn-in included).
+    """
+    per_month = (1.0 + growth) ** (1.0 / 12.0)
+    factor, peak, at = 1.0, 1.0, 0
+    times = sorted({m for m, _ in shocks} | {months})
+    start = 0
+    for t in times:  # loop: months when shocks hit (a handful), then the last month
+        for end in (start, t):  # loop: the two ends of a stretch of steady growth
+            value = factor * per_month**end
+            if value > peak:
+                peak, at = value, end
+        for m, change in shocks:  # loop: shocks of this month
+            if m == t:
+                factor *= 1.0 + change
+        value = factor * per_month**t
+        if value > peak:
+            peak, at = value, t
+        start = t
+    return peak, at
 
 
 class Strict(BaseModel):
@@ -62,12 +95,12 @@ class Region(Strict):
     """Areas and the commuting times between them."""
 
     areas: list[Area] = Field(min_length=1, max_length=64)
-    commute_minutes: list[list[NonNegative]] | None = Field(
+    commute_minutes: list[list[Minutes]] | None = Field(
         None,
         description="Square matrix of one-way commute times in minutes, rows and columns in the "
         "order of `areas`; default: 10 within an area, 35 between areas.",
     )
-    max_commute_minutes: Positive = Field(
+    max_commute_minutes: Annotated[float, Field(gt=0.0, le=1440.0)] = Field(
         45.0, description="Longest one-way commute a worker accepts (minutes)."
     )
 
@@ -116,13 +149,26 @@ class Rung(Strict):
     """One rung of an occupational ladder."""
 
     name: str = Field(min_length=1)
-    wage: Positive = Field(description="Base monthly wage ($, 2023 dollars).")
+    wage: Annotated[float, Field(ge=1.0, le=1_000_000.0)] = Field(
+        description="Base monthly wage ($, 2023 dollars)."
+    )
     credential: int = Field(0, ge=0, le=5, description="Credential level the rung requires.")
     share: Share = Field(description="Share of the sector's positions on this rung.")
     part_time_share: Probability | None = Field(
         None,
         description="Share of this rung's jobs that are part-time (default: the sector's entry-rung "
         "share times hours.rung_part_time_factor per rung up the ladder).",
+    )
+    credential_required: bool = Field(
+        True,
+        description="Employers require the rung's credential (a gate); false: they only prefer it "
+        "(an applicant below it is screened in, with score_credential points off per level short).",
+    )
+    experience_months: int = Field(
+        0,
+        ge=0,
+        le=600,
+        description="Months employed in the sector a worker needs to be hired or promoted onto the rung.",
     )
 
 
@@ -156,6 +202,12 @@ class Sector(Strict):
         0.2,
         description="Share of part-time job holders who want more hours (part time for economic reasons).",
     )
+    exam_pass_rate: list[Probability] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Pass rate of the licensing exam for credential level 1, 2, ... of this sector: a "
+        "completer who fails holds a training certificate, not the credential. Levels not listed: no exam.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Sector:
@@ -185,7 +237,7 @@ class Employers(Strict):
 class Shock(Strict):
     """A one-time change in the positions of a sector (or one rung of it)."""
 
-    month: int = Field(ge=0, description="Month after burn-in when the shock hits.")
+    month: int = Field(ge=0, le=1200, description="Month after burn-in when the shock hits.")
     sector: str
     rung: str | None = Field(None, description="Rung name; default: every rung.")
     change: Annotated[float, Field(ge=-1.0, le=2.0)] = Field(
@@ -205,16 +257,16 @@ class LaborMarket(Strict):
     min_wage_gain: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05
     offer_acceptance: Probability = 0.85
     matching_rounds: int = Field(3, ge=1, le=10)
-    score_credential: NonNegative = 1.0
-    score_skills: NonNegative = 0.5
-    score_unemployment_duration: NonNegative = 0.15
-    score_noise: NonNegative = 0.7
+    score_credential: Score = 1.0
+    score_skills: Score = 0.5
+    score_unemployment_duration: Score = 0.15
+    score_noise: Score = 0.7
     firm_specific_recognition: Probability = 0.2
     rung_separation_decline: Annotated[float, Field(ge=0.0, le=0.9)] = 0.25
-    quality_elasticity: NonNegative = 2.0
+    quality_elasticity: Annotated[float, Field(ge=0.0, le=20.0)] = 2.0
     match_effect: Annotated[float, Field(ge=0.0, le=0.9)] = 0.3
     new_hire_multiplier: Annotated[float, Field(ge=1.0, le=10.0)] = 2.0
-    tenure_months_scale: Positive = 12.0
+    tenure_months_scale: Annotated[float, Field(ge=0.1, le=1200.0)] = 12.0
     barrier_shock_rate: Probability = 0.015
     promotion_rate: Probability = 0.10
     promotion_min_tenure: int = Field(6, ge=0, le=120)
@@ -223,6 +275,8 @@ class LaborMarket(Strict):
     skill_loss_per_month: Annotated[float, Field(ge=0.0, le=1.0)] = 0.02
     skill_gain_per_year: Annotated[float, Field(ge=0.0, le=1.0)] = 0.03
     turnover_cost_share: Annotated[float, Field(ge=0.0, le=2.0)] = 0.2
+    vacancy_cost_share: Annotated[float, Field(ge=0.0, le=5.0)] = 0.5
+    unstable_quit_multiplier: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
     upskilling_rate: Probability = 0.0045
 
 
@@ -325,6 +379,21 @@ class Hours(Strict):
     )
 
 
+class ElsewhereRoute(Strict):
+    """Training elsewhere: a community college or another provider teaching one sector's credentials."""
+
+    sector: str = Field(description="Sector whose credentials the provider teaches.")
+    rate: Probability = Field(
+        0.0, description="Monthly probability that a person it serves starts a course (0: route off)."
+    )
+    months: int = Field(6, ge=1, le=60, description="Length of the course (months in training).")
+    who: Literal["unemployed", "labor_force"] = Field(
+        "unemployed",
+        description="unemployed: searchers without a job; labor_force: also the employed, who keep "
+        "their job and give up training_hours_share of its hours (part-time lock-in).",
+    )
+
+
 class Training(Strict):
     """Training mechanics shared by every program (programs set costs, cohorts and credentials)."""
 
@@ -334,7 +403,12 @@ class Training(Strict):
     training_hours_share: Probability = Field(
         0.5, description="Share of paid hours an employed trainee gives up while in training."
     )
-    stipend: Money = Field(0.0, description="Monthly stipend paid to unemployed trainees ($).")
+    stipend: Money = Field(0.0, description="Monthly stipend paid to unemployed program trainees ($).")
+    elsewhere: list[ElsewhereRoute] = Field(
+        default_factory=list,
+        max_length=16,
+        description="Routes to credentials outside any program, open to anyone they serve (default: none).",
+    )
 
 
 class Disparity(Strict):
@@ -366,6 +440,20 @@ class Assessment(Strict):
     weights: AssessmentWeights = AssessmentWeights()
 
 
+class ControlTraining(Strict):
+    """Services the study's controls find elsewhere: training for the program's credential elsewhere."""
+
+    share: Probability = Field(
+        0.0,
+        description="Share of barred applicants who start training elsewhere for the program's credential "
+        "within within_months (a design input the evaluations publish; 0: off).",
+    )
+    within_months: int = Field(24, ge=1, le=600, description="Months over which that share is reported.")
+    months: int | None = Field(
+        None, ge=1, le=60, description="Length of that training (default: the program's program_months)."
+    )
+
+
 class Evaluation(Strict):
     """An in-silico randomized evaluation of one program (see sectorsim.evaluation)."""
 
@@ -380,6 +468,7 @@ class Evaluation(Strict):
     )
     window_months: int = Field(6, ge=1, le=120, description="Months over which applicants are randomized.")
     follow_up_months: int = Field(36, ge=3, le=600, description="Months each applicant is followed.")
+    control_training: ControlTraining = ControlTraining()
 
 
 class Arm(Strict):
@@ -428,6 +517,18 @@ class Scenario(Strict):
         _unique_names(self.arms, "arm", "arms")
         _shares_sum_to_one(self.groups, "group", "groups")
         _shares_sum_to_one(self.sectors, "sector", "sectors")
+        for key, names in (
+            ("groups", [g.name for g in self.groups]),
+            ("sectors", [s.name for s in self.sectors]),
+            ("region.areas", [a.name for a in self.region.areas]),
+        ):  # loop: the three kinds of named items
+            for i, name in enumerate(names):  # loop: items of one kind (at most 64)
+                if not slug(name):
+                    raise KeyedValueError(
+                        f"{key}[{i}].name",
+                        f"'{name}' has no letter or digit, so it cannot name its output columns "
+                        "(such as turnover_<sector>); use a name with letters or digits",
+                    )
         clashes = collisions(self)
         if clashes:
             raise KeyedValueError(
@@ -452,7 +553,13 @@ class Scenario(Strict):
                     f"assessment.reference_shares.{name}",
                     f"'{name}' is not a sector ({_names(self.sectors)})",
                 )
-        for i, shock in enumerate(self.shocks):
+        for i, route in enumerate(self.training.elsewhere):  # loop: the scenario's routes (a few)
+            if route.sector not in sectors:
+                raise KeyedValueError(
+                    f"training.elsewhere[{i}].sector",
+                    f"'{route.sector}' is not a sector (sectors: {_names(self.sectors)})",
+                )
+        for i, shock in enumerate(self.shocks):  # loop: the scenario's shocks (a handful)
             if shock.sector not in sectors:
                 raise KeyedValueError(
                     f"shocks[{i}].sector",
@@ -464,6 +571,7 @@ class Scenario(Strict):
                     f"shocks[{i}].rung",
                     f"'{shock.rung}' is not a rung of '{shock.sector}' ({', '.join(rungs)})",
                 )
+        self._check_positions()
         if self.evaluation is not None:
             self._check_evaluation(self.evaluation)
         for i, arm in enumerate(self.arms):
@@ -474,6 +582,25 @@ class Scenario(Strict):
                 except KeyedValueError as exc:
                     raise KeyedValueError(f"arms[{i}].policies[{j}].{exc.key}", str(exc)) from None
         return self
+
+    def _check_positions(self) -> None:
+        """Refuse growth and shocks that would multiply a sector's positions past the bound."""
+        for i, sector in enumerate(self.sectors):  # loop: sectors (at most 16)
+            hits = [
+                s for s in self.shocks if s.sector == sector.name and s.month < self.months
+            ]  # loop: shocks
+            for rung in sector.ladder:  # loop: the sector's rungs (at most 6)
+                mine = [(self.burn_in + s.month, s.change) for s in hits if s.rung in (None, rung.name)]
+                peak, month = peak_positions_factor(sector.growth, mine, self.total_months)
+                if peak > MAX_POSITIONS_FACTOR:
+                    key = f"sectors[{i}].growth" if not mine else "shocks"
+                    raise KeyedValueError(
+                        key,
+                        f"the positions of '{sector.name}' (rung '{rung.name}') would grow {peak:,.3g}-fold "
+                        f"by month {month} of {self.total_months} (growth {sector.growth:+g} a year and "
+                        f"{len(mine)} shocks); at most {MAX_POSITIONS_FACTOR:g}-fold is allowed, since the "
+                        "population does not grow with demand: lower the growth, the months or the shocks",
+                    )
 
     def _check_evaluation(self, ev: Evaluation) -> None:
         arms = {a.name: a for a in self.arms}

@@ -108,7 +108,9 @@ def analyze_problem(
 ) -> list[dict[str, Any]]:
     """Indices for one output, as rows ``parameter, index, value, conf``, by the method's analyzer.
 
-    Sobol: S1, ST (and S2); Morris: mu_star (with its interval), sigma, mu; eFAST: S1, ST. Latin
+    Sobol: S1, ST (and S2); Morris: mu_star (with its interval), sigma, mu; eFAST: S1, ST; delta:
+    delta, S1; PAWN: its median, mean, minimum, maximum and CV; RBD-FAST: S1; HDMR: S, ST, Sa, Sb
+    (and S2 per pair). Latin
     hypercube and grid: Spearman rank correlation of each parameter with the output (no variance
     decomposition exists for them). See :data:`sectorsim.sweep.methods.METHODS`.
     """

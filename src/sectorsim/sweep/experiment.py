@@ -30,6 +30,13 @@ from sectorsim.scenario.loading import (
 )
 from sectorsim.sweep.methods import METHODS, MethodName
 
+#: Most parameter samples (rows of the design) an experiment may have: checked before anything is
+#: sampled, so a design too large to hold (grid levels to the power of the parameters, Sobol's
+#: N x (2k + 2)) is refused in one line instead of filling the memory.
+MAX_DESIGN_ROWS = 100_000
+#: Most runs (samples x arms x replications) a sweep may hold: one Parquet part each.
+MAX_RUNS = 1_000_000
+
 
 class _Block(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -98,7 +105,9 @@ class Experiment(_Block):
     samples: int = Field(
         ge=1, le=1_000_000, description="Base sample size N (grid: levels per bounded parameter)."
     )
-    second_order: bool = Field(False, description="Sobol: also second-order indices.")
+    second_order: bool = Field(
+        False, description="Sobol: also second-order indices; HDMR: also second-order terms."
+    )
     morris_levels: int = Field(4, ge=2, le=20)
     replications: int = Field(2, ge=1, le=1000)
     seed: int = Field(12345, ge=0, le=2**32 - 1, description="Seed of the parameter sampling.")
@@ -121,9 +130,23 @@ class Experiment(_Block):
         wrong = method.samples_rule(self.samples)
         if wrong:
             raise KeyedValueError("samples", wrong)
+        rows = self.design_rows
+        if rows > MAX_DESIGN_ROWS:
+            raise KeyedValueError(
+                "samples",
+                f"method {self.method} with samples {self.samples} and {len(self.parameters)} parameters "
+                f"gives {rows:,} parameter samples; at most {MAX_DESIGN_ROWS:,} are allowed (lower samples)",
+            )
         if not self.outputs.metrics and not self.outputs.differences:
             raise KeyedValueError("outputs", "name at least one metric or difference")
         return self
+
+    @property
+    def design_rows(self) -> int:
+        """Parameter samples (rows) the method will give, computed without sampling."""
+        from sectorsim.sweep.design import options_of
+
+        return METHODS[self.method].rows(self.samples, len(self.parameters), options_of(self))
 
     @property
     def recorded_metrics(self) -> list[str]:
@@ -149,9 +172,16 @@ def load_experiment(path: str | Path) -> tuple[Experiment, dict[str, Any]]:
         raise InputError(str(path), key, message) from None
     scenario_path = sibling_file(path, exp.scenario, "scenario", "scenario file").resolve()
     raw = resolve_extends(scenario_path)
-    for k, v in exp.overrides.items():  # loop: overrides
-        _set(raw, k, v, path, "overrides")
-    base = validate(raw, str(scenario_path))
+    if not exp.overrides:
+        base = validate(raw, str(scenario_path))
+    else:
+        validate(copy.deepcopy(raw), str(scenario_path))  # the scenario's own mistakes name the scenario
+        for k, v in exp.overrides.items():  # loop: overrides
+            _set(raw, k, v, path, f"overrides.{k}")
+        try:
+            base = validate(raw, "")
+        except InputError as exc:  # valid alone, so the overrides made it invalid
+            raise InputError(str(path), "overrides", f"{exc.key}: {exc.message}") from None
     arms = [a.name for a in base.arms]
     for i, a in enumerate(exp.arms or []):  # loop: the experiment's arms
         if a not in arms:
@@ -159,6 +189,14 @@ def load_experiment(path: str | Path) -> tuple[Experiment, dict[str, Any]]:
                 str(path), f"arms[{i}]", f"'{a}' is not an arm of the scenario ({', '.join(arms)})"
             )
     chosen = exp.arms or arms
+    runs = exp.design_rows * len(chosen) * exp.replications
+    if runs > MAX_RUNS:
+        raise InputError(
+            str(path),
+            "replications",
+            f"{exp.design_rows:,} samples x {len(chosen)} arms x {exp.replications} replications = {runs:,} "
+            f"runs; at most {MAX_RUNS:,} are allowed (lower samples, arms or replications)",
+        )
     for i, d in enumerate(exp.outputs.differences):  # loop: differences
         for side in ("arm", "minus"):  # loop: the two arms of a difference
             if getattr(d, side) not in chosen:
