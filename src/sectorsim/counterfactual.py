@@ -253,7 +253,8 @@ def headline(
             )
             sentences.append(
                 f"Public cost: {_money(public / n)} per participant ({_money(public)} in all); "
-                f"employers put in {_money(employer / n)} per participant ({_money(employer)}); "
+                f"employer money pooled into the program: {_money(employer / n)} per participant "
+                f"({_money(employer)}); "
                 f"{per_dollar}."
             )
         rest, lost, won = get("rest_gain_total"), get("displaced"), get("gainers")
@@ -334,7 +335,38 @@ def _employer_sentence(comparison: pd.DataFrame, arm: str, ref: str, scenario: o
             else "[no interval]"
         )
         parts.append(f"{_name(metric, scenario).lower()} {value} {ci}, {_noise(_excludes_zero(r), lo)}")
-    return f"Employers, vs {arm_label(ref)}: " + "; ".join(parts) + "."
+    text = f"Employers, vs {arm_label(ref)}: " + "; ".join(parts) + "."
+    return text + _members_sentence(comparison, arm)
+
+
+def _members_sentence(comparison: pd.DataFrame, arm: str) -> str:
+    """The engaged employers against the same employers in the reference arm, when the run has them."""
+    have = set(comparison.loc[comparison["arm"] == arm, "metric"])
+    if not {"turnover_engaged_change_pct", "turnover_cost_saved"} <= have:
+        return ""
+    change, saved = (
+        _pick(comparison, arm, "turnover_engaged_change_pct"),
+        _pick(comparison, arm, "turnover_cost_saved"),
+    )
+    if not np.isfinite(change["mean"]):
+        return ""
+    lo, hi = change["ci_low"], change["ci_high"]
+    ci = f" [{lo:+.1f}%, {hi:+.1f}%]" if np.isfinite(lo) and np.isfinite(hi) else ""
+    noise = _noise(bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0)), lo)
+    text = (
+        f" At the employers it engaged, turnover {change['mean']:+.1f}%{ci} against the same employers "
+        f"without it ({noise}); "
+        + (
+            f"they saved {_money(saved['mean'])} in turnover costs"
+            if saved["mean"] >= 0
+            else f"their turnover costs rose by {_money(-saved['mean'])}"
+        )
+    )
+    if "employer_contributions" in have:
+        paid = _pick(comparison, arm, "employer_contributions")["mean"]
+        if np.isfinite(paid) and paid > 0:
+            text += f", against {_money(paid)} they contributed in money and in kind"
+    return text + "."
 
 
 def analyze(
