@@ -69,6 +69,11 @@ def test_an_arm_without_policy_has_no_counterfactual_effect(small_results):
     assert f"{part.loc['participants', 'mean']:,.0f} people" in first
     assert f"${part.loc['participant_gain', 'mean']:,.0f}".replace("$-", "-$") in first.replace("+", "")
     assert "served no one" in heads[2].sentences[0]
+    employers = " ".join(heads[1].sentences)
+    change = comparison.set_index(["arm", "metric"]).loc[
+        ("sector_partnership", "turnover_engaged_change_pct"), "mean"
+    ]
+    assert f"At the employers it engaged, turnover {change:+.1f}%" in employers
 
 
 def test_public_and_employer_money_are_apart(small_results):
