@@ -240,6 +240,17 @@ def test_bad_where_gives_one_line_and_exit_2(fake_sweep, tmp_path, where, words)
     assert not (tmp_path / "d").exists()
 
 
+def test_without_the_optional_prim_package_discover_says_how_to_install_it(fake_sweep, tmp_path, monkeypatch):
+    # PRIM is an optional extra (GPL-3.0-or-later): a plain install has no 'prim' to import
+    monkeypatch.setitem(__import__("sys").modules, "prim", None)
+    where = "earnings_mean[sector_partnership - single_employer] > 10"
+    code, _, err = _cli("discover", str(fake_sweep), "--where", where, "--out", str(tmp_path / "d"))
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
+    assert "pip install 'sectorsim[discovery]'" in lines[0] and "GPL" in lines[0]
+    assert not (tmp_path / "d").exists()
+
+
 def test_discover_refuses_a_folder_that_is_not_a_sweep(tmp_path):
     code, _, err = _cli("discover", str(tmp_path), "--where", "x > 1")
     assert code == 2 and "not a sweep folder" in err

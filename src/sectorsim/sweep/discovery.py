@@ -133,6 +133,24 @@ def sample_outputs(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict
     return params, outputs, meta
 
 
+def prim_package() -> Any:
+    """The ``prim`` package, or a one-line error saying how to install it.
+
+    It is an optional dependency (``pip install 'sectorsim[discovery]'``) because it is licensed
+    GPL-3.0-or-later and sectorsim is BSD-3-Clause: a plain install carries no GPL code.
+    """
+    try:
+        import prim
+    except ImportError:
+        raise InputError(
+            "sectorsim discover",
+            "",
+            "PRIM comes from the optional package 'prim' (GPL-3.0-or-later), which is not installed; "
+            "install it with: pip install 'sectorsim[discovery]'",
+        ) from None
+    return prim
+
+
 def discover(
     folder: str | Path,
     where: str,
@@ -159,6 +177,7 @@ def discover(
         InputError: an unfinished sweep, a condition that cannot be read (``--where``), or one that
             holds for none or for all of the samples.
     """
+    prim_package()  # an install without the optional package is told so before any work
     params, outputs, _ = sample_outputs(folder)
     try:
         condition = parse(where, list(outputs.columns))
@@ -202,6 +221,7 @@ def discover_cases(
     Raises:
         InputError: the condition cannot be read, or holds for none or all of the cases.
     """
+    prim_package()
     if isinstance(condition, str):
         try:
             condition = parse(condition, list(outputs.columns))
@@ -268,8 +288,7 @@ def prim_boxes(
     Each box after the first is found on the samples the earlier boxes left; finding stops early when
     no case of interest is left outside them.
     """
-    import prim
-
+    prim = prim_package()
     finder = prim.Prim(
         X,
         np.asarray(y, bool),
