@@ -981,8 +981,8 @@ def test_offer_rounds_match_the_numpy_rounds(seed, n_slots, n, acceptance):
     n_workers = 400
     pairs = np.unique(rng.integers(0, n_workers, n) * n_slots + rng.integers(0, n_slots, n))
     app_w, app_s = pairs // n_slots, pairs % n_slots
-    # ties on purpose: rounded scores and a few wage levels, as ladders give; slots of over 32
-    # applications (n_slots 10) take the kernel's merge-sort branch
+    # ties on purpose: rounded scores and a few wage levels, as ladders give (the kernel's scan must
+    # pick, among equal scores, the first in input order); n_slots 10 gives long blocks to scan
     score = np.round(rng.normal(size=app_w.size), 1)
     offered = rng.choice([2500.0, 3000.0, 3600.0], app_w.size)
     accept_u = rng.random(app_w.size)

@@ -199,7 +199,7 @@ def _offer_rounds(offers: Offers, rules: OfferRules) -> tuple[NDArray[np.int64],
     accept_u = offers.accept_u
     n_slots, n_workers, rounds, acceptance = rules.n_slots, rules.n_workers, rules.rounds, rules.acceptance
     n = app_w.size
-    # stable counting sort by slot, then by score (best first) within each slot's block
+    # applications grouped by slot, in input order within a slot (a stable counting sort)
     start = np.zeros(n_slots + 1, np.int64)
     for a in range(n):  # loop: applications (compiled)
         start[app_s[a] + 1] += 1
@@ -210,23 +210,9 @@ def _offer_rounds(offers: Offers, rules: OfferRules) -> tuple[NDArray[np.int64],
     for a in range(n):  # loop: applications (compiled)
         order[fill[app_s[a]]] = a
         fill[app_s[a]] += 1
-    for s in range(n_slots):  # loop: slots (compiled)
-        lo, hi = start[s], start[s + 1]
-        if hi - lo > 32:
-            block = order[lo:hi]
-            order[lo:hi] = block[np.argsort(-score[block], kind="mergesort")]
-        else:
-            for i in range(lo + 1, hi):  # loop: insertion sort of one slot's block (compiled)
-                a = order[i]
-                j = i
-                while j > lo and score[order[j - 1]] < score[a]:  # loop: shift (compiled)
-                    order[j] = order[j - 1]
-                    j -= 1
-                order[j] = a
     dead = np.zeros(n, np.bool_)
     worker_done = np.zeros(n_workers, np.bool_)
     slot_done = np.zeros(n_slots, np.bool_)
-    head = start[:-1].copy()
     best = np.full(n_workers, -1, np.int64)
     out_w = np.empty(min(n_slots, n_workers), np.int64)
     out_s = np.empty(min(n_slots, n_workers), np.int64)
@@ -237,14 +223,20 @@ def _offer_rounds(offers: Offers, rules: OfferRules) -> tuple[NDArray[np.int64],
         for s in range(n_slots):  # loop: slots (compiled)
             if slot_done[s]:
                 continue
-            h = head[s]
-            # skip applications out of play (loop: a slot's applications, compiled)
-            while h < start[s + 1] and (dead[order[h]] or worker_done[app_w[order[h]]]):
-                h += 1
-            head[s] = h
-            if h == start[s + 1]:
+            # the slot's best applicant still in play: the highest score, the first in input order
+            # among equals (what a stable sort by score would put first), found by one scan; cheaper
+            # than sorting every block for the few rounds there are
+            a = -1
+            top = 0.0
+            for h in range(start[s], start[s + 1]):  # loop: a slot's applications (compiled)
+                c = order[h]
+                if dead[c] or worker_done[app_w[c]]:
+                    continue
+                if a < 0 or score[c] > top:
+                    a = c
+                    top = score[c]
+            if a < 0:
                 continue
-            a = order[h]
             w = app_w[a]
             b = best[w]
             if b < 0:
