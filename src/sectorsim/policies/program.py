@@ -188,7 +188,8 @@ class TrainingProgram(Policy):
         self.area_mask = np.isin(np.arange(len(model.area_index)), chosen)
         self.hosts = np.empty(0, np.int64)
         self.cohorts = 0
-        self._screen: tuple[int, np.ndarray, np.ndarray] | None = None  # (month, static screen, level)
+        # (month, rows in the table, rows that pass the static screen, the level each would train for)
+        self._screen: tuple[int, int, np.ndarray, np.ndarray] | None = None
 
     # ---- what differs between policies --------------------------------------------------
     def choose_employers(self, model: SectorModel) -> np.ndarray:
@@ -243,24 +244,28 @@ class TrainingProgram(Policy):
         and random assignment change it during the month.
         """
         cfg, w = self.config, model.workers
-        if self._screen is None or self._screen[0] != model.month or self._screen[1].size != w.n:
-            self._screen = (model.month, *self._static_screen(model))
-        _, ok, target = self._screen
-        ok = ok & (w.program < 0) & ~w.barred
+        if self._screen is None or self._screen[0] != model.month or self._screen[1] != w.n:
+            ok, level = self._static_screen(model)
+            passed = np.flatnonzero(ok)
+            self._screen = (model.month, w.n, passed, level[passed])
+        _, _, pool, target = self._screen
+        # the checks below look only at the rows the static screen let through
+        keep = (w.program[pool] < 0) & ~w.barred[pool]
         if cfg.incumbent_workers:  # the engaged employers' own workers (the host's, for one host)
-            job = np.maximum(w.employer, 0)
-            at_host = (w.employer == host) if host >= 0 else model.employers.commitment[job] == self.pid
-            ok &= (w.employer >= 0) & at_host & (model.employers.sector[job] == self.sector)
+            emp = w.employer[pool]
+            job = np.maximum(emp, 0)
+            at_host = (emp == host) if host >= 0 else model.employers.commitment[job] == self.pid
+            keep &= (emp >= 0) & at_host & (model.employers.sector[job] == self.sector)
         s = self.sector
         if cfg.credential.portability == "firm_specific":  # the level held depends on the host
             if host >= 0:
-                held = np.where((w.firm_employer == host) & (w.firm_sector == s), w.firm_level, 0)
+                mine = (w.firm_employer[pool] == host) & (w.firm_sector[pool] == s)
+                held = np.where(mine, w.firm_level[pool], 0)
             else:
-                held = w.credential[:, s]
+                held = w.credential[pool, s]
             target = held + 1 if cfg.credential.stackable else np.ones_like(held)
-            ok &= (target <= model.ladders.max_level[s]) & (held < target)
-        idx = np.flatnonzero(ok)
-        return idx, target[idx].astype(np.int8)
+            keep &= (target <= model.ladders.max_level[s]) & (held < target)
+        return pool[keep], target[keep].astype(np.int8)
 
     def _static_screen(self, model: SectorModel) -> tuple[np.ndarray, np.ndarray]:
         """This month's screen (everything but training and the study's bar) and the level to train for.
