@@ -206,18 +206,22 @@ class Demography:
     """The demography of one run: its schedule of reserved rows and what it remembers month to month."""
 
     schedule: Schedule
-    residents: int  # residents now (kept current by exits and arrivals)
     #: Rows of the residents, ascending (kept current by exits and arrivals): the monthly passes over
     #: people run over these rows, so rows of people gone or not yet arrived cost them nothing.
     rows: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     positions: deque[float] = field(default_factory=lambda: deque(maxlen=13))
+
+    @property
+    def residents(self) -> int:
+        """Residents now: the number of residents' rows."""
+        return int(self.rows.size)
 
 
 def build(model: SectorModel) -> Demography:
     """The run's demography (its row schedule was fixed when the tables were allocated)."""
     # every row that exists when the model is built is an initial resident
     n = model.workers.n
-    return Demography(schedule(model.config, model.streams), residents=n, rows=np.arange(n, dtype=np.int64))
+    return Demography(schedule(model.config, model.streams), rows=np.arange(n, dtype=np.int64))
 
 
 def employment_rate(model: SectorModel) -> float:
@@ -299,12 +303,12 @@ def step(model: SectorModel) -> None:
         growth = demo.positions[-1] / max(demo.positions[0], 1.0) - 1.0
     else:
         growth = expected_growth(cfg)
-    residents = _exits(model, gap)
+    stay = _exits(model, gap)
     sched = demo.schedule
     first, n_entrants = int(sched.start[t]), int(sched.entrants[t])
     w.grow(int(sched.start[t + 1]))
     entrants = np.arange(first, first + n_entrants, dtype=np.int64)
-    expected = residents * (d.migration_rate + max(growth, 0.0)) * np.exp(-d.migration_response * gap) / 12.0
+    expected = stay.size * (d.migration_rate + max(growth, 0.0)) * np.exp(-d.migration_response * gap) / 12.0
     n_in = min(
         int(model.streams.round_counts("demography.in", t, np.zeros(1, np.int64), np.array([expected]))[0]),
         sched.cap,
@@ -312,15 +316,14 @@ def step(model: SectorModel) -> None:
     migrants = np.arange(first + n_entrants, first + n_entrants + n_in, dtype=np.int64)
     _arrive(model, entrants, young=True)
     _arrive(model, migrants, young=False)
-    demo.residents = residents + entrants.size + migrants.size
     # arrivals take rows above every earlier row, so the residents' rows stay ascending
-    demo.rows = np.concatenate([demo.rows, entrants, migrants])
+    demo.rows = np.concatenate([stay, entrants, migrants])
     model.flows.entrants += entrants.size
     model.flows.in_migrants += migrants.size
 
 
-def _exits(model: SectorModel, gap: float) -> int:
-    """This month's deaths, retirements and moves away; returns the residents left."""
+def _exits(model: SectorModel, gap: float) -> NDArray[np.int64]:
+    """This month's deaths, retirements and moves away; returns the rows of the residents left."""
     d, w, t = model.config.demography, model.workers, model.month
     retire, move, stay = _exit_draw(
         ExitWorkers(
@@ -350,8 +353,7 @@ def _exits(model: SectorModel, gap: float) -> int:
     w.earnings[leave] = 0.0
     model.flows.retirements += retire.size
     model.flows.out_migrants += move.size
-    model.demography.rows = stay  # arrivals are appended after this
-    return stay.size
+    return stay
 
 
 def _arrive(model: SectorModel, rows: NDArray[np.int64], *, young: bool) -> None:
