@@ -33,6 +33,7 @@ from sectorsim.processes.advancement import (
 )
 from sectorsim.processes.demography import ExitParams, ExitWorkers, _exit_draw
 from sectorsim.processes.earnings import PayEmployers, PayParams, PayWorkers, _month, wage_at
+from sectorsim.processes.employment import _split_by_job
 from sectorsim.processes.matching import _slots
 from sectorsim.processes.offers import (
     Applications,
@@ -258,6 +259,22 @@ def test_round_kernel_matches_numpy_rounding(seed, n):
     assert _same(got, _rounded_np(expected, u))
     if n > 1000:
         assert not _same(got, _rounded_np(expected, u, mutant=True))
+
+
+# ---------------------------------------------------------------------------------------------------
+# employment._split_by_job
+
+
+@pytest.mark.parametrize(("seed", "n", "variant"), CASES)
+def test_split_by_job_matches_numpy_masks(seed, n, variant):
+    w = _world(seed, n, variant).w
+    here = _here(w)
+    got = _split_by_job(here, w.employer)
+    want = (here[w.employer[here] >= 0], here[w.employer[here] < 0])
+    assert _same(got, want)
+    if seed == BIG:
+        assert got[0].size > 0 and got[1].size > 0
+        assert not _same(got, (want[1], want[0]))  # which list is which matters
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1239,6 +1256,7 @@ REFERENCES = {
     "streams.rounded": "test_round_kernel_matches_numpy_rounding",
     "streams._round_kernel": "test_round_kernel_matches_numpy_rounding",
     "state._count_jobs": "test_count_jobs_matches_bincount",
+    "employment._split_by_job": "test_split_by_job_matches_numpy_masks",
     "outcomes._tally": "test_tally_matches_numpy_counts",
     "advancement.recognized": "test_recognized_matches_numpy_where",
     "advancement._candidates": "test_promotion_candidates_match_numpy",

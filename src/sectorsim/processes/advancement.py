@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from sectorsim.columns import Column, Declares
 from sectorsim.processes.employer_books import count_promotions
-from sectorsim.processes.employment import count_positions
+from sectorsim.processes.employment import count_positions, employed_residents
 from sectorsim.streams import key_uniform
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def recognized(
 
 
 class PromotionWorkers(NamedTuple):
-    """The worker columns the promotion pass reads, and the rows it runs over (the residents, ascending)."""
+    """The worker columns the promotion pass reads, and the rows it runs over (job holders, ascending)."""
 
     rows: NDArray[np.int64]
     key: NDArray[np.int64]
@@ -137,7 +137,7 @@ def _candidates(
     rows = np.empty(here.size, np.int64)
     nxt = np.empty(here.size, np.int64)
     n_out = 0
-    for t in range(here.size):  # loop: residents, one pass (compiled)
+    for t in range(here.size):  # loop: job holders, one pass (compiled)
         i = here[t]
         j = workers.employer[i]
         # one test of all three (no short circuit), true for few: a branch that is predicted
@@ -183,11 +183,13 @@ def start(model: SectorModel) -> None:
     w.experience[emp, s] = np.maximum(w.tenure[emp], lad.experience[s, w.rung[emp]])
 
 
-def accrue(model: SectorModel) -> None:
-    """Each employed resident adds a month of experience in their employer's sector (capped)."""
+def accrue(model: SectorModel, emp: NDArray[np.int64] | None = None) -> None:
+    """Each employed resident adds a month of experience in their employer's sector (capped).
+
+    ``emp``: the employed residents' rows when the caller has them (:func:`employed_residents`).
+    """
     w, e = model.workers, model.employers
-    rows = model.demography.rows
-    emp = rows[w.employer[rows] >= 0]
+    emp = employed_residents(model) if emp is None else emp
     s = e.sector[w.employer[emp]].astype(np.int64)
     w.experience[emp, s] = np.minimum(w.experience[emp, s] + 1, 30000)
 
@@ -195,11 +197,12 @@ def accrue(model: SectorModel) -> None:
 def step(model: SectorModel) -> None:
     """Promote eligible workers into open positions on the next rung (after a month of experience)."""
     w, e, lad, lm = model.workers, model.employers, model.ladders, model.labor
+    employed = employed_residents(model)  # only job holders are promoted
     if lad.needs_experience:
-        accrue(model)
+        accrue(model, employed)
     idx, nxt = _candidates(
         PromotionWorkers(
-            rows=model.demography.rows,
+            rows=employed,
             key=w.key,
             employer=w.employer,
             tenure=w.tenure,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from sectorsim.columns import Column, Declares
@@ -53,6 +54,39 @@ def count_positions(
     flat = employer.astype(np.int64) * filled.shape[1] + rung
     counts = np.bincount(flat, minlength=filled.size).reshape(filled.shape)
     filled += (sign * counts).astype(filled.dtype)
+
+
+@njit(cache=True, nogil=True)
+def _split_by_job(
+    rows: NDArray[np.int64], employer: NDArray[np.int32]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Rows (ascending) split into those holding a job and those without one, both ascending."""
+    employed = np.empty(rows.size, np.int64)
+    jobless = np.empty(rows.size, np.int64)
+    n_employed = n_jobless = 0
+    for t in range(rows.size):  # loop: rows, one pass (compiled)
+        i = rows[t]
+        has_job = employer[i] >= 0
+        # both lists are written every time and kept by a count (no branch on who holds a job)
+        employed[n_employed] = i
+        jobless[n_jobless] = i
+        n_employed += has_job
+        n_jobless += not has_job
+    return employed[:n_employed], jobless[:n_jobless]
+
+
+def employed_residents(model: SectorModel) -> NDArray[np.int64]:
+    """Rows of the residents who hold a job now, ascending.
+
+    The passes that act only on job holders (separations, upskilling, promotion) run over these
+    rows rather than all residents: the same rows in the same order, about a third fewer to visit.
+    """
+    return _split_by_job(model.demography.rows, model.workers.employer)[0]
+
+
+def jobless_residents(model: SectorModel) -> NDArray[np.int64]:
+    """Rows of the residents who hold no job now, ascending (the participation flows' rows)."""
+    return _split_by_job(model.demography.rows, model.workers.employer)[1]
 
 
 SeparationKind = Literal["quit", "barrier", "layoff", "job_to_job", "exit"]

@@ -34,6 +34,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from sectorsim.columns import Column, Declares
+from sectorsim.processes.employment import jobless_residents
 from sectorsim.streams import key_uniform
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ DECLARES = Declares(
 
 
 class FlowWorkers(NamedTuple):
-    """The worker columns the U <-> N flows read, and the rows they run over (the residents, ascending)."""
+    """The worker columns the U <-> N flows read, and the rows they run over (the jobless, ascending)."""
 
     rows: NDArray[np.int64]
     key: NDArray[np.int64]
@@ -91,7 +92,7 @@ def _flows(workers: FlowWorkers, params: FlowParams) -> tuple[NDArray[np.int64],
     leave = np.empty(rows.size, np.int64)
     join = np.empty(rows.size, np.int64)
     n_leave = n_join = 0
-    for t in range(rows.size):  # loop: residents, one pass (compiled)
+    for t in range(rows.size):  # loop: residents without a job, one pass (compiled)
         i = rows[t]
         # every quantity is computed for everyone and the row kept by a count (no branch on the draws)
         jobless = (workers.employer[i] < 0) & (workers.program[i] < 0) & (not workers.just_lost[i])
@@ -130,7 +131,7 @@ def step(model: SectorModel) -> None:
     just_lost[lost] = True
     leave, join = _flows(
         FlowWorkers(
-            rows=model.demography.rows,
+            rows=jobless_residents(model),  # the flows are between unemployment and inactivity
             key=w.key,
             employer=w.employer,
             program=w.program,

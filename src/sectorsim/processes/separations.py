@@ -40,7 +40,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from sectorsim.columns import Column, Declares
-from sectorsim.processes.employment import separate
+from sectorsim.processes.employment import employed_residents, separate
 from sectorsim.streams import key_uniform
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def employer_factors(model: SectorModel) -> np.ndarray:
 
 
 class SeparationWorkers(NamedTuple):
-    """The worker columns the separation draw reads, and the rows it runs over (the residents, ascending)."""
+    """The worker columns the separation draw reads, and the rows it runs over (job holders, ascending)."""
 
     rows: NDArray[np.int64]
     key: NDArray[np.int64]
@@ -147,7 +147,7 @@ def _draw(
     shocks = np.empty(rows.size, np.int64)
     n_quit = n_shock = 0
     one, two = np.float32(1.0), np.float32(2.0)
-    for t in range(rows.size):  # loop: residents, one pass (compiled)
+    for t in range(rows.size):  # loop: job holders, one pass (compiled)
         i = rows[t]
         j = workers.employer[i]
         # the hazard is computed for everyone (row 0 stands in for no employer), the row kept by a
@@ -193,7 +193,7 @@ def step(model: SectorModel) -> None:
     w, lm = model.workers, model.labor
     quits, shocks = _draw(
         SeparationWorkers(
-            rows=model.demography.rows,
+            rows=employed_residents(model),  # only job holders can quit or be hit at work
             key=w.key,
             employer=w.employer,
             rung=w.rung,

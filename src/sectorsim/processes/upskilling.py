@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from sectorsim.processes.employment import employed_residents
 from sectorsim.streams import key_uniform
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 
 class UpskillWorkers(NamedTuple):
-    """The worker columns the upskilling draw reads, and the rows it runs over (the residents, ascending)."""
+    """The worker columns the upskilling draw reads, and the rows it runs over (job holders, ascending)."""
 
     rows: NDArray[np.int64]
     key: NDArray[np.int64]
@@ -60,7 +61,7 @@ def _draw(
     sectors = np.empty(here.size, np.int64)
     levels = np.empty(here.size, np.int8)
     k = 0
-    for t in range(here.size):  # loop: residents, one pass (compiled)
+    for t in range(here.size):  # loop: job holders, one pass (compiled)
         i = here[t]
         j = workers.employer[i]
         # the rare event first, in one test of all conditions (no short circuit): a predicted branch
@@ -86,7 +87,7 @@ def step(model: SectorModel) -> None:
     w, e, lad = model.workers, model.employers, model.ladders
     rows, sectors, levels = _draw(
         UpskillWorkers(
-            rows=model.demography.rows,
+            rows=employed_residents(model),  # only job holders upskill on their own
             key=w.key,
             employer=w.employer,
             rung=w.rung,
