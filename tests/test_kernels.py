@@ -63,7 +63,13 @@ from sectorsim.processes.search import (
     _profile_keys,
     _search,
 )
-from sectorsim.processes.separations import HazardFactors, SeparationParams, SeparationWorkers, _draw
+from sectorsim.processes.separations import (
+    HazardFactors,
+    SeparationParams,
+    SeparationWorkers,
+    _draw,
+    _hazard_bounds,
+)
 from sectorsim.processes.skills import SkillParams, SkillWorkers, _change
 from sectorsim.processes.upskilling import UpskillLadders, UpskillWorkers
 from sectorsim.processes.upskilling import _draw as _upskill_draw
@@ -1021,8 +1027,8 @@ def test_offer_rounds_match_the_numpy_rounds(seed, n_slots, n, acceptance):
 # separations._draw and skills._change
 
 
-def _separations_np(w, factors, params, mutant=False):
-    """Quits by the hazard; barrier shocks, cut by support while it lasts, among those who stay."""
+def _hazards_np(w, factors, params, mutant=False):
+    """Each worker's monthly quit hazard (employer row 0 standing in for no employer)."""
     emp = w.employer >= 0
     j = np.where(emp, w.employer, 0)
     one, two = np.float32(1.0), np.float32(2.0)
@@ -1031,7 +1037,14 @@ def _separations_np(w, factors, params, mutant=False):
     p = np.where(w.unstable, p * factors.unstable[j], p)
     p = np.where(w.rung < factors.top_rung[j], p * factors.ladder[j], p)
     m = two * w.match - one if mutant else one - two * w.match  # mutant: the match effect reversed
-    p = p * (one + params.match_effect * m).astype(np.float64)
+    return p * (one + params.match_effect * m).astype(np.float64)
+
+
+def _separations_np(w, factors, params, mutant=False):
+    """Quits by the hazard; barrier shocks, cut by support while it lasts, among those who stay."""
+    emp = w.employer >= 0
+    one = np.float32(1.0)
+    p = _hazards_np(w, factors, params, mutant)
     quit = emp & (_key_u(w.key, params.quit_base) < np.minimum(p, 1.0))
     supported = np.where(w.support_left > 0, w.support_strength, np.float32(0.0))
     shock_p = (params.shock_rate * (one - supported)).astype(np.float64)
@@ -1084,6 +1097,41 @@ def test_separation_draw_matches_numpy(seed, n, variant):
         for name in ("new_hire", "unstable", "ladder"):
             plain = factors._replace(**{name: np.ones(N_E)})
             assert not _same(got, _separations_np(w, plain, params)), name
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_hazard_bounds_hold_for_every_worker(seed):
+    """No worker's quit hazard exceeds their employer's bound, and the bound is reached."""
+    world = _world(seed, 400)
+    w, g = world.w, world.rng
+    practice = g.random(N_E) < 0.5
+    factors = HazardFactors(
+        employer=g.uniform(0.001, 0.3, N_E),
+        rung=0.8 ** np.arange(N_R, dtype=np.float64),
+        tenure=g.uniform(0.0, 2.0, 241),
+        new_hire=np.where(practice, g.uniform(0.0, 1.0, N_E), 1.0),
+        unstable=np.where(g.random(N_E) < 0.5, g.uniform(1.0, 3.0, N_E), 1.0),
+        ladder=np.where(practice, g.uniform(0.0, 1.0, N_E), 1.0),
+        top_rung=world.n_rungs[world.e.sector] - 1,
+    )
+    s = Streams(seed)
+    params = SeparationParams(np.float32(0.9), np.float32(0.2), s.base("separation", 1), s.base("x", 1))
+    bounds = _hazard_bounds(factors, params)
+    emp = w.employer >= 0
+    p = _hazards_np(w, factors, params)[emp]
+    assert (p <= bounds[w.employer[emp]]).all()
+    # the worst case (rung 0, the largest tenure excess, unstable, match 0) meets its bound exactly
+    worst = SimpleNamespace(**vars(w))
+    worst.rung = np.zeros_like(w.rung)
+    worst.tenure = np.full_like(w.tenure, int(np.argmax(factors.tenure)))
+    worst.unstable = np.ones_like(w.unstable)
+    worst.match = np.zeros_like(w.match)
+    tight = _hazards_np(worst, factors, params)[emp]
+    has_ladder = factors.ladder[w.employer[emp]] >= 1.0
+    assert (tight[has_ladder] == bounds[w.employer[emp]][has_ladder]).all() and has_ladder.any()
+    # a bound that leaves out the match factor is not one: some worker's hazard exceeds it
+    loose = _hazard_bounds(factors, params._replace(match_effect=np.float32(0.0)))
+    assert (p > loose[w.employer[emp]]).any()
 
 
 def _skills_np(w, params, mutant=False):
@@ -1270,6 +1318,7 @@ REFERENCES = {
     "offers._screen": "test_screen_matches_numpy",
     "offers._offer_rounds": "test_offer_rounds_match_the_numpy_rounds",
     "separations._draw": "test_separation_draw_matches_numpy",
+    "separations._hazard_bounds": "test_hazard_bounds_hold_for_every_worker",
     "skills._change": "test_skill_change_matches_numpy",
     "demography._exit_draw": "test_exit_draw_matches_numpy",
     "participation._flows": "test_participation_flows_match_numpy",

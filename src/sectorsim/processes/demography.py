@@ -271,16 +271,23 @@ def _exit_draw(
     move = np.empty(rows.size, np.int64)
     stay = np.empty(rows.size, np.int64)
     n_retire = n_move = n_stay = 0
+    # no resident's exit hazard exceeds this bound: rounding is monotone, so each of its terms is at
+    # least the matching term of any resident's hazard. A draw at or above it means "stays" (unless
+    # at exit age), the common case, decided without computing the hazard
+    bound = params.death + max(params.retire, 0.0) + params.migrate * max(params.unemployed_multiplier, 1.0)
     for t in range(rows.size):  # loop: residents, one pass (compiled)
         i = int(rows[t])
         age = params.month - np.int64(workers.born[i])
+        u = key_uniform(workers.key[i], params.base)
+        if u >= bound and age < params.exit_months:  # a predicted branch: few leave in a month
+            stay[n_stay] = i
+            n_stay += 1
+            continue
         p_out = params.death + (params.retire if age >= params.retirement_months else 0.0)
         searching = (workers.employer[i] < 0) & workers.in_labor_force[i]
         p_move = params.migrate * (params.unemployed_multiplier if searching else 1.0)
-        u = key_uniform(workers.key[i], params.base)
         out = (u < p_out) | (age >= params.exit_months)
         away = (not out) & (u < p_out + p_move)
-        # written unconditionally, kept by the counts: no branch on the draw
         retire[n_retire] = i
         move[n_move] = i
         stay[n_stay] = i

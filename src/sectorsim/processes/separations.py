@@ -138,35 +138,67 @@ class SeparationParams(NamedTuple):
 
 
 @njit(cache=True, nogil=True)
+def _hazard_bounds(factors: HazardFactors, params: SeparationParams) -> NDArray[np.float64]:
+    """Per employer, a number no monthly quit hazard of its workers exceeds (computed as the hazard is).
+
+    Each factor is replaced by its largest value over what varies by worker (rung, tenure, an
+    unstable job or not, a rung below the top or not, match quality in [0, 1]) and the product is
+    taken in the hazard's order: every factor is non-negative and rounding is monotone, so the bound
+    holds to the last bit.
+    """
+    one, two = np.float32(1.0), np.float32(2.0)
+    low = np.float64(one + params.match_effect * (one - two * np.float32(0.0)))
+    high = np.float64(one + params.match_effect * (one - two * np.float32(1.0)))
+    match = max(low, high)
+    rung = factors.rung.max()
+    tenure = factors.tenure.max()
+    bounds = np.empty(factors.employer.size, np.float64)
+    for j in range(bounds.size):  # loop: employers (compiled)
+        p = factors.employer[j] * rung * (1.0 + tenure * factors.new_hire[j])
+        p = p * max(factors.unstable[j], 1.0)
+        p = p * max(factors.ladder[j], 1.0)
+        bounds[j] = p * match
+    return bounds
+
+
+@njit(cache=True, nogil=True)
 def _draw(
     workers: SeparationWorkers, factors: HazardFactors, params: SeparationParams
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Rows that quit or are discharged, and rows hit by a barrier shock (and did not quit)."""
+    """Rows that quit or are discharged, and rows hit by a barrier shock (and did not quit).
+
+    The quit draw is compared with the employer's bound (:func:`_hazard_bounds`) first: a draw at
+    or above it is no quit whatever the worker's hazard, so the hazard is computed only for the few
+    draws below it. The barrier shock is drawn only for job holders with a barrier.
+    """
     rows = workers.rows
     quits = np.empty(rows.size, np.int64)
     shocks = np.empty(rows.size, np.int64)
     n_quit = n_shock = 0
     one, two = np.float32(1.0), np.float32(2.0)
+    bounds = _hazard_bounds(factors, params)
     for t in range(rows.size):  # loop: job holders, one pass (compiled)
         i = rows[t]
         j = workers.employer[i]
-        # the hazard is computed for everyone (row 0 stands in for no employer), the row kept by a
-        # count: no branch on the draws
-        jj = max(j, 0)
-        excess = factors.tenure[min(workers.tenure[i], 240)] * factors.new_hire[jj]
-        p = factors.employer[jj] * factors.rung[max(workers.rung[i], 0)] * (1.0 + excess)
-        p = p * factors.unstable[jj] if workers.unstable[i] else p
-        p = p * factors.ladder[jj] if workers.rung[i] < factors.top_rung[jj] else p
-        p *= np.float64(one + params.match_effect * (one - two * workers.match[i]))
-        quit = (j >= 0) & (key_uniform(workers.key[i], params.quit_base) < min(p, 1.0))
+        jj = max(j, 0)  # row 0 stands in for no employer (no quit, no shock)
+        u = key_uniform(workers.key[i], params.quit_base)
+        quit = False
+        if u < bounds[jj]:  # a predicted branch: the bound is a few percent
+            excess = factors.tenure[min(workers.tenure[i], 240)] * factors.new_hire[jj]
+            p = factors.employer[jj] * factors.rung[max(workers.rung[i], 0)] * (1.0 + excess)
+            p = p * factors.unstable[jj] if workers.unstable[i] else p
+            p = p * factors.ladder[jj] if workers.rung[i] < factors.top_rung[jj] else p
+            p *= np.float64(one + params.match_effect * (one - two * workers.match[i]))
+            quit = (j >= 0) & (u < min(p, 1.0))
         quits[n_quit] = i
         n_quit += quit
-        supported = workers.support_strength[i] if workers.support_left[i] > 0 else np.float32(0.0)
-        hit = key_uniform(workers.key[i], params.shock_base) < np.float64(
-            params.shock_rate * (one - supported)
-        )
-        shocks[n_shock] = i
-        n_shock += (j >= 0) & (not quit) & workers.barrier[i] & hit
+        if workers.barrier[i] & (j >= 0) & (not quit):
+            supported = workers.support_strength[i] if workers.support_left[i] > 0 else np.float32(0.0)
+            hit = key_uniform(workers.key[i], params.shock_base) < np.float64(
+                params.shock_rate * (one - supported)
+            )
+            shocks[n_shock] = i
+            n_shock += int(hit)
     return quits[:n_quit], shocks[:n_shock]
 
 
