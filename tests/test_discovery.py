@@ -198,7 +198,7 @@ def fake_sweep(tmp_path_factory):
         mp.setattr(
             execute,
             "run_group",
-            lambda raw, runs, metrics: [(r[0], _fake_run(raw, *r[1:], metrics)) for r in runs],
+            lambda raw, runs, metrics, dedup=True: [(r[0], _fake_run(raw, *r[1:], metrics)) for r in runs],
         )
         sw.run_sweep(exp, raw, out, jobs=1)
     return out

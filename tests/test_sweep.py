@@ -334,7 +334,7 @@ def _fake_run(raw, params, arm, seed, ids, metrics):
     return {**ids, **{m: y + 0.01 * (seed % 7) for m in metrics}, "error": ""}
 
 
-def _fake_group(raw, runs, metrics):
+def _fake_group(raw, runs, metrics, dedup=True):
     """Stands in for a group of model runs sharing a burn-in: each run by :func:`_fake_run`."""
     return [(name, _fake_run(raw, params, arm, seed, ids, metrics)) for name, params, arm, seed, ids in runs]
 

@@ -7,7 +7,9 @@ replications, arms and outputs: per-run metrics and paired differences between t
 
 Every (sample, arm, replication) is one pure run. Replication r uses the same seed in every arm and
 every sample (common random numbers), so arm differences are paired and samples differ only by their
-parameters. Each finished run is written at once as its own Parquet part in ``DIR/runs`` (atomically:
+parameters; runs that must give the same result (one arm and seed, differing only in another arm's
+policy settings) are simulated once, each still written as its own part. Each finished run is written
+at once as its own Parquet part in ``DIR/runs`` (atomically:
 a hidden temporary file renamed into place); ``pandas.read_parquet(DIR/runs)`` reads them all. Run
 again with the same DIR, finished runs are skipped; a changed experiment is refused. A run that raises
 is recorded with its error and the sweep goes on. From Python::

@@ -5,13 +5,26 @@ differences are paired and samples differ only by their parameters. Runs that sh
 of every parameter acting before the end of burn-in (every parameter but the arms' policy settings,
 ``arms.<arm>....``) are the same market, bit for bit, until then: they are one task, which builds the
 region and runs the burn-in once and forks each run from its end (:func:`run_group`; at most
-:data:`GROUP_RUNS` runs a task). The arms of a sample always share it; so do samples that differ only in
-policy settings (Saltelli's design has many). Each result equals a run from the start. Each finished run
-is written at once as ``DIR/runs/part-s<sample>-a<arm>-r<replication>.parquet`` (atomically: a hidden
-temporary file renamed into place). Run again with the same DIR, finished runs are skipped; a changed
-experiment (its fingerprint: experiment, scenario, sectorsim version) is refused. A run that raises is
-recorded with its error and the sweep goes on. Where the runs happen (here, local processes, Dask) is
-:func:`sectorsim.pool.run_tasks`'s business and changes nothing but the wall time.
+:data:`GROUP_RUNS` simulations a task). The arms of a sample always share it; so do samples that differ
+only in policy settings (Saltelli's design has many). Each result equals a run from the start.
+
+Runs that must give the same result are simulated once (on by default; ``run_sweep(dedup=False)``
+simulates every run): a run of arm A reads only the parameters that can reach arm A, and a parameter
+``arms.<B>....`` that names another arm B by name edits B's policies only (:func:`arm_edited`; a path
+that names an arm by index, or that cannot be attributed to one arm for certain, reaches every arm). So
+runs of one arm with one seed and equal values of every other parameter are duplicates
+(:func:`duplicate_key`): they are kept in one task, every member's sample is still validated, one member
+whose sample validates is simulated, and each member writes its own row with its own ids (sample, arm,
+replication, seed): the result, or its own sample's validation error. Every part is what simulating
+each run would have written. In a Sobol study of one arm's policies, the other arm's runs of most
+samples are duplicates.
+
+Each finished run is written at once as ``DIR/runs/part-s<sample>-a<arm>-r<replication>.parquet``
+(atomically: a hidden temporary file renamed into place). Run again with the same DIR, finished runs are
+skipped (duplicates are found among the runs still to do); a changed experiment (its fingerprint:
+experiment, scenario, sectorsim version) is refused. A run that raises is recorded with its error and the
+sweep goes on. Where the runs happen (here, local processes, Dask) is :func:`sectorsim.pool.run_tasks`'s
+business and changes nothing but the wall time.
 
 Reads: the experiment and its scenario. Writes: ``DIR/experiment.json`` and ``DIR/runs/``.
 """
@@ -22,10 +35,12 @@ import copy
 import hashlib
 import json
 import os
+import struct
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -74,7 +89,8 @@ def run_task(
     return row
 
 
-#: Most runs one task runs from one shared burn-in (a bigger group is split; each part runs it again).
+#: Most simulations one task runs from one shared burn-in (a bigger group is split, never inside a set of
+#: duplicates, and each part runs the burn-in again). A task writes a row for each duplicate too.
 GROUP_RUNS = 32
 
 #: One run of a group: its part name, its sample's parameter values, arm, seed and identifying columns.
@@ -90,12 +106,133 @@ def acts_after_burn_in(path: str) -> bool:
     return path.startswith("arms.")
 
 
-def run_group(raw: dict[str, Any], runs: list[Run], metrics: list[str]) -> list[tuple[str, dict[str, Any]]]:
+def arm_edited(path: str, raw: dict[str, Any]) -> str | None:
+    """The one arm a parameter edits, or None when it may reach every arm.
+
+    ``arms.<name>.<...>`` edits the arm called ``name`` and nothing else: a run reads only its own
+    arm's policies, so the parameter cannot change another arm's run. A path that names an arm by
+    index (``arms.1....``: :func:`~sectorsim.scenario.loading.set_path` reads digits as an index), a name
+    that is not exactly one arm of the scenario, the whole arm (``arms.<name>``) and every path outside
+    ``arms`` are taken to reach every arm.
+
+    Args:
+        path: The parameter's dotted key path.
+        raw: The sweep's scenario as a raw mapping (its ``arms`` list names the arms).
+    """
+    parts = path.split(".")
+    if len(parts) < 3 or parts[0] != "arms" or parts[1].isdigit():
+        return None
+    arms = raw.get("arms")
+    if not isinstance(arms, list):
+        return None
+    named = [a for a in arms if isinstance(a, dict) and a.get("name") == parts[1]]  # loop: arms
+    return parts[1] if len(named) == 1 else None
+
+
+def _exact(value: Any) -> tuple[str, Any]:
+    """A parameter value as a key that tells apart any two values a run could tell apart.
+
+    A float is keyed by its bits, so 0.0 and -0.0 (equal, yet not the same input) are two keys.
+    """
+    if isinstance(value, float):
+        return ("float", struct.pack("<d", value))
+    return (type(value).__name__, repr(value))
+
+
+def duplicate_key(raw: dict[str, Any], params: dict[str, Any], arm: str, seed: int) -> tuple[Any, ...]:
+    """What a run's result depends on: runs with equal keys give the same row, bit for bit (but its ids).
+
+    The arm, the seed and the value of every parameter that can reach the arm (all but those
+    :func:`arm_edited` attributes to another arm), in the order they are set.
+    """
+    mine = [path for path in params if arm_edited(path, raw) in (None, arm)]  # loop: parameters
+    reach = tuple((path, _exact(params[path])) for path in mine)  # loop: the parameters reaching the arm
+    return (arm, seed, reach)
+
+
+def split_group(raw: dict[str, Any], runs: list[Run], dedup: bool = True) -> list[list[Run]]:
+    """A burn-in group's tasks: at most :data:`GROUP_RUNS` simulations each, duplicates kept together.
+
+    Each run keeps its place in the group's order. With ``dedup`` off, every run is its own
+    simulation and the tasks are consecutive slices of ``GROUP_RUNS`` runs.
+    """
+    sets: dict[Any, int] = {}
+    tasks: list[list[Run]] = []
+    for run in runs:  # loop: the group's runs, in order
+        key = duplicate_key(raw, run[1], run[2], run[3]) if dedup else run[0]
+        task = sets.setdefault(key, len(sets)) // GROUP_RUNS
+        if task == len(tasks):
+            tasks.append([])
+        tasks[task].append(run)
+    return tasks
+
+
+def simulations(raw: dict[str, Any], tasks: list[list[Run]], dedup: bool = True) -> int:
+    """How many simulations the tasks run at most (fewer when some samples fail validation)."""
+    if not dedup:
+        return sum(len(runs) for runs in tasks)  # loop: tasks
+    return sum(
+        len({duplicate_key(raw, p, arm, seed) for _, p, arm, seed, _ in runs})  # loop: a task's runs
+        for runs in tasks  # loop: tasks
+    )
+
+
+def design_runs(exp: Experiment, raw: dict[str, Any], X: np.ndarray) -> list[tuple[tuple[Any, ...], Run]]:
+    """Every run of a sweep, in (sample, replication, arm) order, each with its burn-in group's key.
+
+    Runs share a burn-in when they share a seed and every parameter acting before the end of burn-in
+    (the arms of a sample, and samples differing only in policy settings).
+
+    Args:
+        exp: The experiment.
+        raw: Its scenario as a raw mapping.
+        X: The experiment's parameter samples (:func:`sectorsim.sweep.design.sample`).
+    """
+    from sectorsim.runner import replication_seed
+    from sectorsim.scenario.schema import Scenario
+
+    base = Scenario.model_validate(raw)
+    arms = exp.arms or [a.name for a in base.arms]
+    before = [j for j, p in enumerate(exp.parameters) if not acts_after_burn_in(p.path)]  # loop: parameters
+    out: list[tuple[tuple[Any, ...], Run]] = []
+    for i in range(X.shape[0]):  # loop: samples (building the run list)
+        params = {p.path: p.cast(X[i, j]) for j, p in enumerate(exp.parameters)}  # loop: parameters
+        shared = tuple(float(X[i, j]) for j in before)  # loop: parameters acting during burn-in
+        for r in range(exp.replications):  # loop: replications
+            seed = replication_seed(base.seed, r)
+            for a_i, arm in enumerate(arms):  # loop: arms
+                ids = {"sample": i, "arm": arm, "replication": r, "seed": seed}
+                out.append(((r, shared), (part_name(i, a_i, r), params, arm, seed, ids)))
+    return out
+
+
+def sweep_tasks(
+    raw: dict[str, Any], runs: list[tuple[tuple[Any, ...], Run]], dedup: bool = True
+) -> list[list[Run]]:
+    """The tasks of a sweep's runs (``design_runs``, or those still to do): each burn-in group split.
+
+    Args:
+        raw: The sweep's scenario as a raw mapping.
+        runs: (burn-in group key, run) pairs, in the sweep's order.
+        dedup: Keep each set of duplicates in one task (:func:`split_group`).
+    """
+    groups: dict[tuple[Any, ...], list[Run]] = {}
+    for key, run in runs:  # loop: runs
+        groups.setdefault(key, []).append(run)
+    return [task for group in groups.values() for task in split_group(raw, group, dedup)]  # loop: groups
+
+
+def run_group(
+    raw: dict[str, Any], runs: list[Run], metrics: list[str], dedup: bool = True
+) -> list[tuple[str, dict[str, Any]]]:
     """Runs that share their burn-in (one seed; equal values of every parameter acting before it).
 
-    The region is built and the burn-in run once; every run is forked from the end of burn-in
-    (:func:`sectorsim.runner.run_arms`), so each row equals :func:`run_task`'s for the same run. A
-    run that raises is recorded with its error; if the shared burn-in raises, every run records it.
+    Every sample's scenario is validated. The region is built and the burn-in run once; a run is
+    forked from the end of burn-in (:func:`sectorsim.runner.run_arms`) for each set of duplicates
+    (:func:`duplicate_key`; with ``dedup`` off, for each run), from its first member whose sample
+    validates, so each row equals :func:`run_task`'s for the same run. A run whose sample fails
+    validation records that error; a run that raises is recorded with its error (every member of its
+    set records it); if the shared burn-in raises, every run with a valid sample records it.
     """
     from sectorsim.assessment import resolve_targets
     from sectorsim.runner import run_arms
@@ -113,16 +250,25 @@ def run_group(raw: dict[str, Any], runs: list[Run], metrics: list[str]) -> list[
         except Exception as exc:  # noqa: BLE001 - this sample's runs record it; the others go on
             scenarios[ids["sample"]] = exc
     results: list[Any] = [scenarios[ids["sample"]] for *_, ids in runs]  # loop: runs
-    todo = [i for i, res in enumerate(results) if not isinstance(res, Exception)]  # loop: runs
-    if todo:
+    keys = [
+        duplicate_key(raw, params, arm, seed) if dedup else name
+        for name, params, arm, seed, _ in runs  # loop: runs
+    ]
+    # the run simulated for each set of duplicates: its first member whose sample validates
+    first: dict[Any, int] = {}
+    for i, res in enumerate(results):  # loop: runs
+        if not isinstance(res, Exception):
+            first.setdefault(keys[i], i)
+    if first:
+        of_set: dict[Any, Any]
         try:
-            jobs = [(results[i], runs[i][2]) for i in todo]  # loop: runs with a valid scenario
-            done = run_arms(jobs, runs[0][3], runs[0][4]["replication"])
-            for i, res in zip(todo, done, strict=True):  # loop: runs with a valid scenario
-                results[i] = res
-        except Exception as exc:  # noqa: BLE001 - the shared burn-in failed: every run records it
-            for i in todo:  # loop: runs with a valid scenario
-                results[i] = exc
+            jobs = [(results[i], runs[i][2]) for i in first.values()]  # loop: the sets' simulated runs
+            of_set = dict(zip(first, run_arms(jobs, runs[0][3], runs[0][4]["replication"]), strict=True))
+        except Exception as exc:  # noqa: BLE001 - the shared burn-in failed: every valid run records it
+            of_set = dict.fromkeys(first, exc)
+        for i, res in enumerate(results):  # loop: runs
+            if not isinstance(res, Exception):
+                results[i] = of_set[keys[i]]
     out = []
     for (name, *_), row, res in zip(runs, rows, results, strict=True):  # loop: the group's runs
         if isinstance(res, Exception):
@@ -190,6 +336,7 @@ def run_sweep(
     progress: Callable[[int, int], None] | None = None,
     experiment_file: str = "experiment",
     notice: Callable[[str], None] | None = None,
+    dedup: bool = True,
 ) -> Path:
     """Run (or resume) a sweep, streaming each finished run to ``out/runs``.
 
@@ -203,11 +350,12 @@ def run_sweep(
         progress: Called with (done, total) after each run (skipped runs count as done).
         experiment_file: Name used in error messages.
         notice: Called with a line about anything repaired (a damaged experiment.json or parts).
+        dedup: Simulate once each set of runs that must give the same result (:func:`duplicate_key`);
+            off, every run is simulated. The parts are the same either way.
 
     Raises:
         InputError: if ``out`` holds a sweep of a different experiment.
     """
-    from sectorsim.runner import replication_seed
     from sectorsim.scenario.schema import Scenario
 
     out = Path(out)
@@ -245,42 +393,32 @@ def run_sweep(
         stale.unlink(missing_ok=True)
     done = {p.name for p in runs_dir.glob("part-*.parquet")}
     damaged: list[str] = []
-    # runs that share a seed and every parameter acting before the end of burn-in share their
-    # burn-in: one task each (the arms of a sample, and samples differing only in policy settings)
-    before = [j for j, p in enumerate(exp.parameters) if not acts_after_burn_in(p.path)]  # loop: parameters
-    groups: dict[tuple[Any, ...], list[Run]] = {}
-    for i in range(X.shape[0]):  # loop: samples (building the task list)
-        params = {p.path: p.cast(X[i, j]) for j, p in enumerate(exp.parameters)}
-        shared = tuple(float(X[i, j]) for j in before)  # loop: parameters acting during burn-in
-        for r in range(exp.replications):  # loop: replications
-            seed = replication_seed(base.seed, r)
-            for a_i, arm in enumerate(arms):  # loop: arms
-                name = part_name(i, a_i, r)
-                ids = {"sample": i, "arm": arm, "replication": r, "seed": seed}
-                if name in done:
-                    if part_is_sound(runs_dir / name, fp, ids):
-                        continue
-                    damaged.append(name)
-                    (runs_dir / name).unlink(missing_ok=True)
-                groups.setdefault((r, shared), []).append((name, params, arm, seed, ids))
+    todo: list[tuple[tuple[Any, ...], Run]] = []
+    for group, run in design_runs(exp, raw, X):  # loop: the sweep's runs (keeping those to do)
+        name, ids = run[0], run[4]
+        if name in done:
+            if part_is_sound(runs_dir / name, fp, ids):
+                continue
+            damaged.append(name)
+            (runs_dir / name).unlink(missing_ok=True)
+        todo.append((group, run))
     if damaged and notice:
         notice(
             f"{len(damaged)} damaged run file(s) in {runs_dir} (e.g. {damaged[0]}: not a whole run of this "
             "sweep) removed; they are run again"
         )
-    # at most GROUP_RUNS runs a task, so a sweep of policy settings alone still spreads over workers
-    chunks = [
-        runs[k : k + GROUP_RUNS] for runs in groups.values() for k in range(0, len(runs), GROUP_RUNS)
-    ]  # loop: groups
-    tasks = [(runs[0][0], (raw, runs, metrics)) for runs in chunks]  # loop: tasks
+    # one task per burn-in group (at most GROUP_RUNS simulations, so a sweep of policy settings alone
+    # still spreads over workers), each set of duplicates among the runs to do inside one task
+    chunks = sweep_tasks(raw, todo, dedup)
+    tasks = [(runs[0][0], (raw, runs, metrics, dedup)) for runs in chunks]  # loop: tasks
     total = X.shape[0] * len(arms) * exp.replications
-    finished = total - sum(len(runs) for runs in groups.values())  # loop: groups
+    finished = total - len(todo)
     if progress:
         progress(finished, total)
 
     def on_done(_key: str, rows: list[tuple[str, dict[str, Any]]]) -> None:
         nonlocal finished
-        for name, row in rows:  # loop: the group's runs
+        for name, row in rows:  # loop: the task's runs (duplicates included)
             _write_row(runs_dir, name, row, metrics, fp)
             finished += 1
             if progress:
