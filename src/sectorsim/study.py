@@ -92,9 +92,9 @@ class Study:
     def _draw(self, model: SectorModel, t: int) -> tuple[np.ndarray, np.ndarray]:
         cfg, w = self.config, model.workers
         pool = []
-        for host, recruit in self.program.intakes(model):  # loop: program hosts
-            idx, _ = self.program.eligible(model, host)
-            pool.append(idx[recruit[idx]])
+        for host, areas in self.program.intakes(model):  # loop: program hosts
+            idx, _ = self.program.eligible(model, host, areas)
+            pool.append(idx)
         idx = np.unique(np.concatenate(pool)) if pool else np.empty(0, np.int64)
         idx = idx[~np.isin(idx, self.members.rows)]
         willing = (

@@ -197,7 +197,7 @@ class TrainingProgram(Policy):
         raise NotImplementedError
 
     def intakes(self, model: SectorModel) -> Iterator[tuple[int, np.ndarray]]:
-        """Yield (host employer or -1 for a pooled cohort, mask of workers it may recruit)."""
+        """Yield (host employer or -1 for a pooled cohort, mask over areas whose residents it may recruit)."""
         raise NotImplementedError
 
     # ---- shared mechanics --------------------------------------------------------------
@@ -230,18 +230,21 @@ class TrainingProgram(Policy):
         """Run an intake in intake months."""
         if (model.policy_month - self.config.start_month) % self.config.intake_every:
             return
-        for host, recruit in self.intakes(model):  # loop: host employers (per-employer logic)
-            self._intake(model, host, recruit)
+        for host, areas in self.intakes(model):  # loop: host employers (per-employer logic)
+            self._intake(model, host, areas)
         if self.config.maturity.start < 1.0 and self.hosts.size:
             self.engage(model, self.hosts)  # the provider learned from this intake's cohorts
 
-    def eligible(self, model: SectorModel, host: int) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of eligible workers and the credential level each would train for.
+    def eligible(
+        self, model: SectorModel, host: int, areas: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of eligible workers (ascending) and the credential level each would train for.
 
         The screen that no enrollment or assignment of this month can change (residence, area, labor
         force, status, pay, skills, group, barriers, and the portable credential held) is computed
         once a month and kept; who is in training or barred is checked on every call, since intakes
-        and random assignment change it during the month.
+        and random assignment change it during the month. ``areas``: a mask over areas; when given,
+        only their residents (an intake's recruiting area), checked first so the rest look at fewer rows.
         """
         cfg, w = self.config, model.workers
         if self._screen is None or self._screen[0] != model.month or self._screen[1] != w.n:
@@ -249,6 +252,9 @@ class TrainingProgram(Policy):
             passed = np.flatnonzero(ok)
             self._screen = (model.month, w.n, passed, level[passed])
         _, _, pool, target = self._screen
+        if areas is not None:
+            here = areas[w.area[pool]]
+            pool, target = pool[here], target[here]
         # the checks below look only at the rows the static screen let through
         keep = (w.program[pool] < 0) & ~w.barred[pool]
         if cfg.incumbent_workers:  # the engaged employers' own workers (the host's, for one host)
@@ -344,11 +350,9 @@ class TrainingProgram(Policy):
         cfg = self.config
         return -(-n // cfg.cohort_size) * cfg.cost_per_cohort + n * self.variable_cost
 
-    def _intake(self, model: SectorModel, host: int, recruit: np.ndarray) -> None:
+    def _intake(self, model: SectorModel, host: int, areas: np.ndarray) -> None:
         cfg, w = self.config, model.workers
-        idx, target = self.eligible(model, host)
-        keep = recruit[idx]
-        idx, target = idx[keep], target[keep]
+        idx, target = self.eligible(model, host, areas)
         if idx.size == 0:
             return
         # invitation order and willingness are hashed per worker: the same people are willing in

@@ -317,4 +317,4 @@ class SectorPartnership(TrainingProgram):
 
     def intakes(self, model: SectorModel) -> Iterator[tuple[int, np.ndarray]]:
         """One pooled intake, recruiting wherever the partnership works."""
-        yield -1, self.area_mask[model.workers.area]
+        yield -1, self.area_mask

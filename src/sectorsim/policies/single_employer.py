@@ -55,9 +55,9 @@ class SingleEmployer(TrainingProgram):
 
     def intakes(self, model: SectorModel) -> Iterator[tuple[int, np.ndarray]]:
         """One intake per grantee, recruiting in the grantee's own area."""
-        area = model.workers.area
         for host in self.hosts:  # loop: grantee employers
             if self.config.recruitment == "area":
-                yield int(host), self.area_mask[area] & (area == model.employers.area[host])
+                own = np.arange(self.area_mask.size) == model.employers.area[host]
+                yield int(host), self.area_mask & own
             else:
-                yield int(host), self.area_mask[area]
+                yield int(host), self.area_mask
