@@ -50,3 +50,33 @@ def test_job_holder_rows_give_the_residents_pass(monkeypatch, arm):
     # and the check can fail: a separation pass over half the residents changes the run
     monkeypatch.setattr(separations, "employed_residents", lambda m: everyone(m)[::2])
     assert _run(arm) != fast
+
+
+@pytest.mark.parametrize("arm", ["sector_partnership", "single_employer"])
+def test_the_kept_job_split_is_never_stale(monkeypatch, arm):
+    """After every step of every month, a kept split equals the split made afresh."""
+    from sectorsim import model as model_module
+    from sectorsim.processes.employment import _split_by_job
+
+    checked = []
+
+    def check(model: SectorModel) -> None:
+        kept = model.demography.job_split
+        if kept is not None:
+            fresh = _split_by_job(model.demography.rows, model.workers.employer)
+            assert all(np.array_equal(k, f) for k, f in zip(kept, fresh, strict=True))  # loop: the two lists
+            checked.append(1)
+
+    def checked_step(step: model_module.Step) -> model_module.Step:
+        def run(model: SectorModel) -> None:
+            step.run(model)
+            check(model)
+
+        return model_module.Step(step.name, run)
+
+    monkeypatch.setattr(
+        model_module, "STEPS", tuple(checked_step(s) for s in model_module.STEPS)
+    )  # loop: steps
+    sc = load_scenario(BENCH_SCENARIO, scaled_overrides(BENCH_SCENARIO, 3000, 24))
+    SectorModel(scenario=sc, arm=arm, rng=sc.seed).run()
+    assert len(checked) > 48  # the split is kept across steps in most months

@@ -245,6 +245,18 @@ def test_stream_kernels_match_numpy_splitmix(keys):
         assert not np.array_equal(s.uniform_pair("x", 4, other, keys, call=2), pair)
 
 
+def test_python_fmix_matches_the_kernel():
+    """Stream bases mix in Python integers: the same bits as the compiled SplitMix64 finalizer."""
+    from sectorsim.streams import _fmix_int, fmix
+
+    g = np.random.default_rng(7)
+    values = [0, 1, 2**63 - 1, 2**63, 2**64 - 1, 2**64, -1, 3 * 2**70 + 5]
+    values += [int(v) for v in g.integers(0, 2**63, 500)] + [int(v) << 1 for v in g.integers(0, 2**63, 500)]
+    for v in values:  # loop: test values
+        assert _fmix_int(v) == int(fmix(np.uint64(v & (2**64 - 1))))
+    assert _fmix_int(12345) != 12345
+
+
 def _rounded_np(expected: np.ndarray, u: np.ndarray, mutant: bool = False) -> np.ndarray:
     """Floor of the (non-negative) expected count, plus one when ``u`` < the remainder."""
     e = np.maximum(expected, 0.0)

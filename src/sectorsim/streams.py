@@ -55,8 +55,17 @@ def fmix(x: np.uint64) -> np.uint64:
 
 
 def _fmix_int(x: int) -> int:
-    """:func:`fmix` on a Python int (taken modulo 2**64), for seeds and stream bases."""
-    return int(fmix(np.uint64(x & _MASK)))
+    """:func:`fmix` on a Python int (taken modulo 2**64), for seeds and stream bases.
+
+    The same steps in Python integer arithmetic (a test checks it against :func:`fmix`): a stream
+    base is a few of these per process step and month, cheaper without a call into compiled code.
+    """
+    x &= _MASK
+    x ^= x >> 30
+    x = (x * _M1) & _MASK
+    x ^= x >> 27
+    x = (x * _M2) & _MASK
+    return x ^ (x >> 31)
 
 
 @njit(cache=True, nogil=True)

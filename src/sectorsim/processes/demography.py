@@ -210,6 +210,15 @@ class Demography:
     #: people run over these rows, so rows of people gone or not yet arrived cost them nothing.
     rows: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     positions: deque[float] = field(default_factory=lambda: deque(maxlen=13))
+    #: The residents' rows split into job holders and the jobless, while no hire, separation or
+    #: change of ``rows`` has happened since it was made (``sectorsim.processes.employment``), or None.
+    job_split: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Set an attribute; new resident rows make the job split stale."""
+        if name == "rows":
+            object.__setattr__(self, "job_split", None)
+        object.__setattr__(self, name, value)
 
     @property
     def residents(self) -> int:
