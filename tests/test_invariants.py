@@ -166,6 +166,8 @@ def check_month(m: SectorModel) -> None:
     # earnings finite and non-negative
     assert np.isfinite(w.earnings).all() and (w.earnings >= 0).all()
     assert np.isfinite(w.skill).all()
+    # match quality lies in [0, 1] (the separation hazard's bound assumes it: processes/separations.py)
+    assert ((w.match >= 0) & (w.match <= 1)).all()
     # budgets never overspent
     for p in m.policies:
         assert p.spent <= p.budget + 1e-6, (p.name, p.spent, p.budget)
