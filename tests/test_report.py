@@ -35,6 +35,11 @@ def _fake_run(raw, params, arm, seed, ids, metrics):
     return {**ids, **{m: y + 0.01 * (seed % 7) for m in metrics}, "error": ""}
 
 
+def _fake_group(raw, runs, metrics, dedup=True):
+    """Stands in for a sweep task (``execute.run_group``): each run's row from :func:`_fake_run`."""
+    return [(name, _fake_run(raw, params, arm, seed, ids, metrics)) for name, params, arm, seed, ids in runs]
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     """The four reports, each as a user gets it (the sweep's runs stand in for model runs)."""
@@ -58,10 +63,12 @@ def reports(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     import sectorsim.sweep.execute as execute
 
-    mp.setattr(execute, "run_task", _fake_run)
+    calls = []
+    mp.setattr(execute, "run_group", lambda *a, **k: calls.append(1) or _fake_group(*a, **k))
     exp, raw = sw.load_experiment(DATA / "tiny_experiment.yaml")
     sw.run_sweep(exp, raw, out / "sweep", jobs=1)
     mp.undo()
+    assert calls, "the sweep's tasks ran the stand-in, not the model"
     res = run_cli("analyze", str(out / "sweep"))
     assert res.returncode == 0, res.stderr
     return {k: (out / k / "report.html").read_text() for k in ("run", "ev", "as", "sweep")}
