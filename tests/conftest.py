@@ -15,6 +15,25 @@ from sectorsim.scenario.loading import resolve_extends, set_path, validate
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 SMALL = DATA / "small.yaml"
+#: Debian's chromium, which the browser tests drive (``.ci/run`` installs it).
+CHROMIUM = "/usr/bin/chromium"
+
+#: A partnership's practices at their no-policy values.
+NO_PRACTICES = {
+    "onboarding": 0,
+    "supervisor_training": 0,
+    "stable_schedules": 0,
+    "career_ladder_promotion": 1,
+    "career_ladder_quit_relief": 0,
+}
+
+
+def need_chromium() -> None:
+    """Skip a browser test where chromium is missing; under CI (which installs it) fail instead."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import CHROMIUM, ROOT, need_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "results" / "screenshots"
 
 
@@ -67,10 +66,7 @@ def chart_pixels(page) -> list[bytes]:
 
 @pytest.mark.slow
 def test_app_renders_both_sides_and_steps_live(app_url):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    need_chromium()
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -195,10 +191,7 @@ OVERFLOW_JS = """() => {
 def test_app_labels_fit_their_cards_and_the_new_views_render(app_url):
     """No label spills out of its card (also in presenter mode); the ladder view, the cumulative
     difference and the region menu render; the ladder view moves with the months."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    need_chromium()
     from playwright.sync_api import sync_playwright
 
     from sectorsim.shipped import names

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from conftest import make_scenario
+from conftest import NO_PRACTICES, make_scenario
 from sectorsim.model import SectorModel
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "sectorsim"
@@ -18,16 +18,6 @@ def series(sc, arm, seed=3):
     m = SectorModel(scenario=sc, arm=arm, rng=seed)
     m.run()
     return m, m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-
-
-#: A partnership's practices at their no-policy values.
-NO_PRACTICES = {
-    "onboarding": 0,
-    "supervisor_training": 0,
-    "stable_schedules": 0,
-    "career_ladder_promotion": 1,
-    "career_ladder_quit_relief": 0,
-}
 
 
 def test_a_policy_that_changes_nothing_reproduces_the_baseline_bit_for_bit(small_raw):

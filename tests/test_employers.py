@@ -6,21 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import make_scenario
+from conftest import NO_PRACTICES, make_scenario
 from sectorsim.model import SectorModel
 from sectorsim.runner import pair_runs, run_one
 from sectorsim.summary import employer_books, paired_outcomes
 
 SEED = 11
-
-#: A partnership's practices at their no-policy values.
-NO_PRACTICES = {
-    "onboarding": 0,
-    "supervisor_training": 0,
-    "stable_schedules": 0,
-    "career_ladder_promotion": 1,
-    "career_ladder_quit_relief": 0,
-}
 
 
 def partnership(**keys) -> dict:

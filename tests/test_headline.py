@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SMALL, make_scenario, run_cli
+from conftest import CHROMIUM, SMALL, make_scenario, need_chromium, run_cli
 from sectorsim.compare import compare
 from sectorsim.counterfactual import analyze, person_impacts
 from sectorsim.metrics import IMPACTS, arm_label
 from sectorsim.runner import run_scenario
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 def totals(earnings, months, participant):
@@ -88,10 +83,7 @@ def test_public_and_employer_money_are_apart(small_results):
 @pytest.mark.slow
 def test_report_headline_in_a_real_browser(tmp_path):
     """The run report opens with the headline; nothing is wider than the page; every image loads."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    need_chromium()
     from playwright.sync_api import sync_playwright
 
     out = tmp_path / "run"
