@@ -235,16 +235,14 @@ class TrainingProgram(Policy):
         if self.config.maturity.start < 1.0 and self.hosts.size:
             self.engage(model, self.hosts)  # the provider learned from this intake's cohorts
 
-    def eligible(
-        self, model: SectorModel, host: int, areas: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def eligible(self, model: SectorModel, host: int, areas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of eligible workers (ascending) and the credential level each would train for.
 
         The screen that no enrollment or assignment of this month can change (residence, area, labor
         force, status, pay, skills, group, barriers, and the portable credential held) is computed
         once a month and kept; who is in training or barred is checked on every call, since intakes
-        and random assignment change it during the month. ``areas``: a mask over areas; when given,
-        only their residents (an intake's recruiting area), checked first so the rest look at fewer rows.
+        and random assignment change it during the month. ``areas``: a mask over areas, the intake's
+        recruiting area; only their residents count, checked first so the rest look at fewer rows.
         """
         cfg, w = self.config, model.workers
         if self._screen is None or self._screen[0] != model.month or self._screen[1] != w.n:
@@ -252,9 +250,8 @@ class TrainingProgram(Policy):
             passed = np.flatnonzero(ok)
             self._screen = (model.month, w.n, passed, level[passed])
         _, _, pool, target = self._screen
-        if areas is not None:
-            here = areas[w.area[pool]]
-            pool, target = pool[here], target[here]
+        here = areas[w.area[pool]]
+        pool, target = pool[here], target[here]
         # the checks below look only at the rows the static screen let through
         keep = (w.program[pool] < 0) & ~w.barred[pool]
         if cfg.incumbent_workers:  # the engaged employers' own workers (the host's, for one host)

@@ -183,13 +183,10 @@ def start(model: SectorModel) -> None:
     w.experience[emp, s] = np.maximum(w.tenure[emp], lad.experience[s, w.rung[emp]])
 
 
-def accrue(model: SectorModel, emp: NDArray[np.int64] | None = None) -> None:
-    """Each employed resident adds a month of experience in their employer's sector (capped).
-
-    ``emp``: the employed residents' rows when the caller has them (:func:`employed_residents`).
-    """
+def accrue(model: SectorModel) -> None:
+    """Each employed resident adds a month of experience in their employer's sector (capped)."""
     w, e = model.workers, model.employers
-    emp = employed_residents(model) if emp is None else emp
+    emp = employed_residents(model)
     s = e.sector[w.employer[emp]].astype(np.int64)
     w.experience[emp, s] = np.minimum(w.experience[emp, s] + 1, 30000)
 
@@ -197,12 +194,11 @@ def accrue(model: SectorModel, emp: NDArray[np.int64] | None = None) -> None:
 def step(model: SectorModel) -> None:
     """Promote eligible workers into open positions on the next rung (after a month of experience)."""
     w, e, lad, lm = model.workers, model.employers, model.ladders, model.labor
-    employed = employed_residents(model)  # only job holders are promoted
     if lad.needs_experience:
-        accrue(model, employed)
+        accrue(model)
     idx, nxt = _candidates(
         PromotionWorkers(
-            rows=employed,
+            rows=employed_residents(model),  # only job holders are promoted (the split is kept)
             key=w.key,
             employer=w.employer,
             tenure=w.tenure,
