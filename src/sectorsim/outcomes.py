@@ -231,9 +231,24 @@ class MonthlySeries(mesa.DataCollector):
     """Mesa's DataCollector for the monthly series: one model reporter per column.
 
     The reporters (:func:`monthly_reporters`) read one :func:`snapshot` computed once a month, so the
-    month's tally runs once whatever the number of columns; collection itself is mesa's own
-    ``collect`` (which also keeps the collected steps that ``mesa.batch_run`` reads).
+    month's tally runs once whatever the number of columns. :meth:`collect` stores the values the
+    reporters return, as mesa's does, and keeps the collected steps that ``mesa.batch_run`` reads; it
+    skips mesa's per-value ``deepcopy``, which copies nothing here (every value is a number).
     """
+
+    def collect(self, model: SectorModel) -> None:
+        """Append this month's value of every reporter (one snapshot) to ``model_vars``.
+
+        With agent reporters, mesa's own ``collect`` runs instead (it records them too).
+        """
+        if self.agent_reporters or self.agenttype_reporters:
+            super().collect(model)
+            return
+        self._collection_steps.append(model.time)
+        self._validated = True
+        model_vars = self.model_vars
+        for var, reporter in self.model_reporters.items():  # loop: series columns (about 70)
+            model_vars[var].append(reporter(model))
 
 
 def monthly_reporters(model: SectorModel) -> dict[str, Callable[[SectorModel], float]]:

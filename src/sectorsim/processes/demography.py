@@ -323,19 +323,18 @@ def step(model: SectorModel) -> None:
     sched = demo.schedule
     first, n_entrants = int(sched.start[t]), int(sched.entrants[t])
     w.grow(int(sched.start[t + 1]))
-    entrants = np.arange(first, first + n_entrants, dtype=np.int64)
     expected = stay.size * (d.migration_rate + max(growth, 0.0)) * np.exp(-d.migration_response * gap) / 12.0
     n_in = min(
         int(model.streams.round_counts("demography.in", t, np.zeros(1, np.int64), np.array([expected]))[0]),
         sched.cap,
     )
-    migrants = np.arange(first + n_entrants, first + n_entrants + n_in, dtype=np.int64)
-    _arrive(model, entrants, young=True)
-    _arrive(model, migrants, young=False)
+    # the month's arrivals: young entrants, then in-migrants, in consecutive rows
+    arrivals = np.arange(first, first + n_entrants + n_in, dtype=np.int64)
+    _arrive(model, arrivals, n_entrants)
     # arrivals take rows above every earlier row, so the residents' rows stay ascending
-    demo.rows = np.concatenate([stay, entrants, migrants])
-    model.flows.entrants += entrants.size
-    model.flows.in_migrants += migrants.size
+    demo.rows = np.concatenate([stay, arrivals])
+    model.flows.entrants += n_entrants
+    model.flows.in_migrants += n_in
 
 
 def _exits(model: SectorModel, gap: float) -> NDArray[np.int64]:
@@ -372,20 +371,32 @@ def _exits(model: SectorModel, gap: float) -> NDArray[np.int64]:
     return stay
 
 
-def _arrive(model: SectorModel, rows: NDArray[np.int64], *, young: bool) -> None:
+def _arrive(model: SectorModel, rows: NDArray[np.int64], n_young: int) -> None:
+    """Make residents of the month's arrivals: ``rows[:n_young]`` young entrants, the rest in-migrants.
+
+    Every draw is keyed by row, so drawing the traits of both kinds at once gives each person what
+    drawing them kind by kind would.
+    """
     if rows.size == 0:
         return
     cfg, w, t, streams = model.config, model.workers, model.month, model.streams
     w.key[rows] = rows
     draw_traits(cfg, w, rows, streams, t)
     w.area[rows] = _areas(cfg, rows, streams, t)
-    if young:
-        age = cfg.demography.entry_age * 12 + np.floor(12 * streams.uniform("demography.entry_age", t, rows))
-        in_lf = streams.uniform("demography.participation", t, rows) < cfg.demography.entrant_participation
-    else:
-        age = draw_ages(cfg, rows, streams, t)
-        in_lf = np.ones(rows.size, bool)
-        draw_history(cfg, model.ladders, w, rows, age, streams, t)
+    young, adults = rows[:n_young], rows[n_young:]
+    age = np.empty(rows.size, np.float64)
+    in_lf = np.ones(rows.size, bool)
+    if young.size:
+        age[:n_young] = cfg.demography.entry_age * 12 + np.floor(
+            12 * streams.uniform("demography.entry_age", t, young)
+        )
+        in_lf[:n_young] = (
+            streams.uniform("demography.participation", t, young) < cfg.demography.entrant_participation
+        )
+    if adults.size:
+        adult_age = draw_ages(cfg, adults, streams, t)
+        age[n_young:] = adult_age
+        draw_history(cfg, model.ladders, w, adults, adult_age, streams, t)
     w.born[rows] = (t - age).astype(np.int16)
     w.in_labor_force[rows] = in_lf | (not cfg.participation.enabled)
     w.resident[rows] = HERE
