@@ -204,3 +204,34 @@ def test_a_normal_parameter_without_a_positive_spread_is_refused(spread):
         line = one_line(*cli("sweep", str(exp), "--out", str(out))[::2])
         assert "parameters[0].bounds" in line and "spread" in line and "above 0" in line, line
         assert not out.exists()
+
+
+def test_a_sweep_written_by_other_model_code_is_refused_on_resume(monkeypatch):
+    """The version number moves only at a release: the model's code itself is in the fingerprint."""
+    with sweep_folder() as (_, exp, out):
+        _sweep(exp, out)
+        before = {p.name: p.read_bytes() for p in (out / "runs").iterdir()}
+        monkeypatch.setattr(sw.execute, "model_code_digest", lambda root=None: "edited model")
+        code, _, err = cli("sweep", str(exp), "--out", str(out), "--jobs", "1")
+        line = one_line(code, err)
+        assert "holds a sweep of a different experiment" in line, line
+        assert {p.name: p.read_bytes() for p in (out / "runs").iterdir()} == before
+
+
+def test_the_code_digest_follows_the_model_code_and_not_the_reports(tmp_path):
+    import shutil
+
+    import sectorsim
+
+    root = tmp_path / "sectorsim"
+    shutil.copytree(Path(sectorsim.__file__).parent, root, ignore=shutil.ignore_patterns("__pycache__"))
+    digest = sw.execute.model_code_digest
+    first = digest(root)
+    assert digest(root) == first
+    for presentation in ("report/run.py", "cli.py", "app.py"):  # loop: files that cannot change a run
+        with (root / presentation).open("a") as f:
+            f.write("\n# an edit to a report or an interface\n")
+        assert digest(root) == first, presentation
+    with (root / "processes" / "separations.py").open("a") as f:
+        f.write("\n# an edit to a process\n")
+    assert digest(root) != first

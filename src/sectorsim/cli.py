@@ -656,12 +656,14 @@ def sweep(
     """
     from sectorsim.runner import default_jobs
     from sectorsim.sweep import load_experiment, run_sweep
+    from sectorsim.sweep.execute import check_resumable
 
     if scheduler and dask_local:
         raise InputError("--scheduler, --dask-local", "", "give one of them, not both")
     exp, raw = load_experiment(experiment)
     out_dir = out or Path("results") / "sweeps" / exp.name
     check_folder(out_dir)
+    check_resumable(exp, raw, out_dir, str(experiment))
     if scheduler:
         from sectorsim.pool import check_scheduler
 

@@ -22,9 +22,9 @@ samples are duplicates.
 Each finished run is written at once as ``DIR/runs/part-s<sample>-a<arm>-r<replication>.parquet``
 (atomically: a hidden temporary file renamed into place). Run again with the same DIR, finished runs are
 skipped (duplicates are found among the runs still to do); a changed experiment (its fingerprint:
-experiment, scenario, sectorsim version) is refused. A run that raises is recorded with its error and the
-sweep goes on. Where the runs happen (here, local processes, Dask) is :func:`sectorsim.pool.run_tasks`'s
-business and changes nothing but the wall time.
+experiment, scenario, the model's code and the numeric libraries' versions) is refused. A run that
+raises is recorded with its error and the sweep goes on. Where the runs happen (here, local
+processes, Dask) is :func:`sectorsim.pool.run_tasks`'s business and changes nothing but the wall time.
 
 Reads: the experiment and its scenario. Writes: ``DIR/experiment.json`` and ``DIR/runs/``.
 """
@@ -52,11 +52,52 @@ from sectorsim.scenario.loading import set_path, validate
 from sectorsim.sweep.design import problem_of, sample
 from sectorsim.sweep.experiment import Experiment
 
+#: Parts of the package that cannot change a run's result (reports and user interfaces): a change
+#: there leaves a sweep resumable. Everything else under ``src/sectorsim`` is the model's code.
+PRESENTATION = ("report", "app.py", "workshop.py", "cli.py", "__main__.py")
+
+#: Libraries whose arithmetic a run's numbers depend on (their versions enter the fingerprint).
+NUMERIC_LIBRARIES = ("numpy", "scipy", "numba", "mesa")
+
+
+def model_code_digest(root: Path | None = None) -> str:
+    """Hash of the model's code: every ``.py`` file of the package outside :data:`PRESENTATION`.
+
+    The package's version number alone does not say whether the model changed (it moves only at a
+    release), so a sweep resumed after an edit to any process, policy or the scenario schema would mix
+    results of two models; this digest of the sources, with the numeric libraries' versions, is part of
+    the sweep's fingerprint instead.
+
+    Args:
+        root: The package folder (default: the installed ``sectorsim``).
+    """
+    from importlib.metadata import version
+
+    root = root or Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):  # loop: the package's source files (about 80)
+        rel = path.relative_to(root)
+        if rel.parts[0] in PRESENTATION:
+            continue
+        digest.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for lib in NUMERIC_LIBRARIES:  # loop: a few libraries
+        digest.update(f"{lib}=={version(lib)}\0".encode())
+    return digest.hexdigest()
+
 
 def fingerprint(exp: Experiment, raw: dict[str, Any]) -> str:
-    """Hash of everything that determines the runs: experiment, scenario and sectorsim version."""
+    """Hash of everything that determines the runs: experiment, scenario and the model's code.
+
+    The code is :func:`model_code_digest` (with sectorsim's version): a sweep folder written by other
+    model code is refused on resume rather than completed with results of a different model.
+    """
     blob = json.dumps(
-        {"experiment": exp.model_dump(mode="json"), "scenario": raw, "version": __version__},
+        {
+            "experiment": exp.model_dump(mode="json"),
+            "scenario": raw,
+            "version": __version__,
+            "code": model_code_digest(),
+        },
         sort_keys=True,
         default=str,
     )
@@ -326,6 +367,27 @@ def _read_meta(meta_path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def check_resumable(exp: Experiment, raw: dict[str, Any], out: str | Path, experiment_file: str) -> str:
+    """The sweep's fingerprint, once ``out`` is known to hold no sweep of another experiment.
+
+    A folder with no (readable) ``experiment.json`` is a new sweep.
+
+    Raises:
+        InputError: if ``out`` holds a sweep whose experiment, scenario or model code differ.
+    """
+    fp = fingerprint(exp, raw)
+    meta_path = Path(out) / "experiment.json"
+    old = _read_meta(meta_path) if meta_path.exists() else None
+    if old is not None and old.get("fingerprint") != fp:
+        raise InputError(
+            experiment_file,
+            "",
+            f"{out} holds a sweep of a different experiment (the experiment, its scenario or "
+            "sectorsim's model code changed since); use another --out, or delete the folder to start over",
+        )
+    return fp
+
+
 def run_sweep(
     exp: Experiment,
     raw: dict[str, Any],
@@ -360,18 +422,10 @@ def run_sweep(
 
     out = Path(out)
     runs_dir = out / "runs"
-    fp = fingerprint(exp, raw)
+    fp = check_resumable(exp, raw, out, experiment_file)
     meta_path = out / "experiment.json"
-    old = _read_meta(meta_path) if meta_path.exists() else None
-    if meta_path.exists() and old is None and notice:
+    if meta_path.exists() and _read_meta(meta_path) is None and notice:
         notice(f"{meta_path} was damaged; rewritten (every finished run is checked against the experiment)")
-    if old is not None and old.get("fingerprint") != fp:
-        raise InputError(
-            experiment_file,
-            "",
-            f"{out} holds a sweep of a different experiment (the experiment, its scenario or "
-            "sectorsim changed since); use another --out, or delete the folder to start over",
-        )
     runs_dir.mkdir(parents=True, exist_ok=True)
     X = sample(exp)
     base = Scenario.model_validate(raw)
