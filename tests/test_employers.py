@@ -85,7 +85,7 @@ def test_the_runner_pairs_each_run_with_the_reference_run_of_its_seed(small_raw)
     ("practice", "extra"),
     [
         ({"onboarding": 0.8}, {}),
-        ({"stable_schedules": 1.0}, {"labor_market.unstable_quit_multiplier": 2.0}),
+        ({"stable_schedules": 1.0}, {}),  # the default quit premium of unstable jobs (1.2)
     ],
     ids=["onboarding", "stable_schedules"],
 )
@@ -117,7 +117,8 @@ def test_supervisor_training_and_career_ladders_lower_members_turnover(small_raw
 
 
 def test_stable_schedules_do_nothing_to_quits_where_unstable_jobs_carry_no_quit_premium(small_raw):
-    sc = scenario(small_raw, partnership(practices={"stable_schedules": 1.0}))
+    flat = {"labor_market.unstable_quit_multiplier": 1.0}
+    sc = scenario(small_raw, partnership(practices={"stable_schedules": 1.0}), **flat)
     base, arm = books(sc, "none"), books(sc, "partnership")
     assert paired_outcomes(arm, base)["turnover_engaged_change"] == 0.0
 

@@ -27,8 +27,8 @@ Writes: ends jobs via ``employment.separate``.
 Sources: base rates calibrated to JOLTS separations (docs/VALIDATION.md); the quality
 elasticity follows the separation-elasticity range in Manning (2003); tenure profile: assumption
 shaped on the well-documented decline of separation hazards with tenure (Farber 1994); the premium of
-unstable schedules, ``unstable_quit_multiplier`` (1 by default, the calibrated market; about 1.2 in
-Bergman, David and Song 2023 and Choper, Schneider and Harknett 2021: docs/ODD.md).
+unstable schedules, ``unstable_quit_multiplier`` (1.2: Bergman, David and Song 2023 and Choper,
+Schneider and Harknett 2021; the base rates are calibrated with it: docs/ODD.md).
 """
 
 from __future__ import annotations

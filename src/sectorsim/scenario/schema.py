@@ -276,7 +276,7 @@ class LaborMarket(Strict):
     skill_gain_per_year: Annotated[float, Field(ge=0.0, le=1.0)] = 0.03
     turnover_cost_share: Annotated[float, Field(ge=0.0, le=2.0)] = 0.2
     vacancy_cost_share: Annotated[float, Field(ge=0.0, le=5.0)] = 0.5
-    unstable_quit_multiplier: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
+    unstable_quit_multiplier: Annotated[float, Field(ge=1.0, le=5.0)] = 1.2
     upskilling_rate: Probability = 0.0045
 
 
