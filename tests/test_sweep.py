@@ -466,3 +466,14 @@ def test_a_triangular_parameter_samples_between_its_bounds_peaking_in_the_middle
     x = sample(exp)[:, 0]
     assert x.min() >= 0.1 and x.max() <= 0.5
     assert abs(np.median(x) - 0.3) < 0.01  # symmetric about the middle
+
+
+def test_the_screening_study_asks_the_full_studys_question():
+    """experiments/screening_study.yaml restates the full study's design (README: same question, same
+    fifteen parameters); only the method, its sample size and the replications may differ."""
+    full, full_raw = sw.load_experiment(ROOT / "experiments" / "full_study.yaml")
+    screen, screen_raw = sw.load_experiment(ROOT / "experiments" / "screening_study.yaml")
+    same = ("scenario", "overrides", "arms", "parameters", "outputs")
+    assert screen.model_dump(include=set(same)) == full.model_dump(include=set(same))
+    assert screen_raw == full_raw and len(screen.parameters) == 15
+    assert (screen.method, full.method) == ("delta", "sobol")
